@@ -1,0 +1,71 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, parseConfig } from './config.js';
+
+describe('hub config', () => {
+  it('fills-defaults-and-freezes', () => {
+    const c = parseConfig({});
+    expect(c.port).toBe(8765);
+    expect(c.mqtt.users).toEqual([]);
+    expect(c.vad.silenceMs).toBe(400);
+    expect(Object.isFrozen(c.mqtt)).toBe(true);
+  });
+
+  it('reports-every-problem-together', () => {
+    let message = '';
+    try {
+      parseConfig({
+        port: 70000,
+        logLevel: 'loud',
+        devices: [{ id: 'Bad Id', name: '', room: 'k', commandTopic: 'a/#' }],
+        extra: 1,
+      });
+    } catch (err) {
+      message = (err as Error).message;
+      expect(err).toMatchObject({ code: 'config-invalid' });
+    }
+    for (const path of [
+      '/port',
+      '/logLevel',
+      '/devices/0/id',
+      '/devices/0/name',
+      '/devices/0/commandTopic',
+      'extra',
+    ]) {
+      expect(message).toContain(path);
+    }
+  });
+
+  it('refuses-duplicate-device-ids-and-external-brokers-without-credentials', () => {
+    const d = { id: 'a', name: 'lamp', room: 'hall', commandTopic: 'x' };
+    expect(() => parseConfig({ devices: [d, d] })).toThrow(/duplicate device id "a"/);
+    expect(() => parseConfig({ mqtt: { url: 'mqtt://127.0.0.1:1883' } })).toThrow(
+      /username and password/,
+    );
+  });
+
+  it('layers-file-then-environment-then-overrides', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'jarvis-cfg-'));
+    const file = join(dir, 'hub.json');
+    await writeFile(file, JSON.stringify({ port: 1234, hubId: 'from-file', logLevel: 'warn' }));
+    const c = await loadConfig({
+      file,
+      env: { JARVIS_PORT: '4321', JARVIS_LOG_LEVEL: 'debug' },
+      overrides: { logLevel: 'silent' },
+    });
+    expect(c).toMatchObject({ port: 4321, hubId: 'from-file', logLevel: 'silent' });
+  });
+
+  it('names-a-bad-file-clearly', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'jarvis-cfg-'));
+    const file = join(dir, 'hub.json');
+    await writeFile(file, '{ not json');
+    await expect(loadConfig({ file, env: {} })).rejects.toThrow(/not valid JSON/);
+    await expect(loadConfig({ file: join(dir, 'missing.json'), env: {} })).rejects.toThrow(
+      /cannot read config file/,
+    );
+    await expect(loadConfig({ env: { JARVIS_PORT: 'eighty' } })).rejects.toThrow(/\/port/);
+  });
+});

@@ -1,0 +1,59 @@
+import type { Device, DeviceRegistry } from '../devices/registry.js';
+import type { IntentMatch } from './intents.js';
+
+/** What the pipeline should do for an understood or misunderstood request. */
+export interface IntentOutcome {
+  readonly reply: string;
+  readonly outcome: 'ok' | 'not-understood';
+  /** The MQTT message to publish, when the intent controls a device. */
+  readonly action?: { readonly topic: string; readonly payload: string; readonly deviceId: string };
+}
+
+export const NOT_UNDERSTOOD = "Sorry, I didn't understand.";
+
+export interface IntentContext {
+  readonly devices: DeviceRegistry;
+  readonly satelliteRoom: string;
+  readonly now: Date;
+  /** IANA time zone for spoken times; the hub's own when absent. */
+  readonly timeZone?: string | undefined;
+}
+
+const describe = (d: Device): string =>
+  (d.name.toLowerCase().includes(d.room.toLowerCase())
+    ? d.name
+    : `${d.room} ${d.name}`
+  ).toLowerCase();
+
+export function handleIntent(match: IntentMatch | undefined, ctx: IntentContext): IntentOutcome {
+  if (!match) return { reply: NOT_UNDERSTOOD, outcome: 'not-understood' };
+  switch (match.name) {
+    case 'get_time': {
+      const time = ctx.now.toLocaleTimeString('en-US', {
+        hour: 'numeric',
+        minute: '2-digit',
+        timeZone: ctx.timeZone,
+      });
+      return { reply: `It is ${time}.`, outcome: 'ok' };
+    }
+    case 'turn_on':
+    case 'turn_off': {
+      const phrase = match.slots['device'] ?? '';
+      const found = ctx.devices.resolve(phrase, match.slots['room'], ctx.satelliteRoom);
+      const where = match.slots['room'] ? ` in the ${match.slots['room']}` : '';
+      if (found.length === 0)
+        return { reply: `Sorry, I can't find the ${phrase}${where}.`, outcome: 'not-understood' };
+      if (found.length > 1) {
+        const rooms = found.map((d) => d.room.toLowerCase()).join(' or the ');
+        return { reply: `Which ${phrase}? The ${rooms}?`, outcome: 'not-understood' };
+      }
+      const device = found[0]!;
+      const on = match.name === 'turn_on';
+      return {
+        reply: `Turning ${on ? 'on' : 'off'} the ${describe(device)}.`,
+        outcome: 'ok',
+        action: { topic: device.commandTopic, payload: on ? 'ON' : 'OFF', deviceId: device.id },
+      };
+    }
+  }
+}

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { DeviceRegistry } from '../devices/registry.js';
+import { handleIntent, NOT_UNDERSTOOD } from './handle.js';
+import { IntentMatcher, normalise } from './intents.js';
+import { parseTemplate, TemplateError } from './template.js';
+
+const devices = new DeviceRegistry([
+  {
+    id: 'kitchen-light',
+    name: 'Light',
+    room: 'Kitchen',
+    commandTopic: 'home/kitchen/light/set',
+    stateTopic: 'home/kitchen/light/state',
+  },
+  { id: 'bedroom-light', name: 'Light', room: 'Bedroom', commandTopic: 'home/bedroom/light/set' },
+  { id: 'desk-lamp', name: 'Desk Lamp', room: 'Office', commandTopic: 'home/office/lamp/set' },
+]);
+const matcher = new IntentMatcher(devices);
+const at = (room: string) => ({
+  devices,
+  satelliteRoom: room,
+  now: new Date('2026-11-25T15:05:00Z'),
+  timeZone: 'UTC',
+});
+
+describe('intent matching', () => {
+  it.each([
+    ['turn on the kitchen light', 'turn_on', { device: 'kitchen light' }],
+    ['Hey Jarvis, turn on the kitchen light.', 'turn_on', { device: 'kitchen light' }],
+    ['jarvis turn off the light in the bedroom', 'turn_off', { device: 'light', room: 'bedroom' }],
+    ['switch the desk lamp off', 'turn_off', { device: 'desk lamp' }],
+    ['turn the light on please', 'turn_on', { device: 'light' }],
+    ['what time is it', 'get_time', {}],
+  ])('understands "%s"', (text, name, slots) => {
+    expect(matcher.match(text)).toEqual({ name, slots });
+  });
+
+  it.each(['tell me a joke', 'turn on the garage door', 'turn on', '', 'what is the weather'])(
+    'rejects "%s"',
+    (text) => {
+      expect(matcher.match(text)).toBeUndefined();
+    },
+  );
+
+  it('strips-the-wake-word-tail-left-by-the-pre-roll', () => {
+    expect(normalise('hey jarvis jarvis what time is it')).toBe('what time is it');
+  });
+});
+
+describe('intent handling', () => {
+  it('the-light-means-the-satellites-own-room', () => {
+    const out = handleIntent(matcher.match('turn on the light'), at('bedroom'));
+    expect(out.action).toEqual({
+      topic: 'home/bedroom/light/set',
+      payload: 'ON',
+      deviceId: 'bedroom-light',
+    });
+    expect(out.reply).toBe('Turning on the bedroom light.');
+  });
+
+  it('an-explicit-room-wins-over-the-satellites-room', () => {
+    const out = handleIntent(matcher.match('turn off the light in the kitchen'), at('bedroom'));
+    expect(out.action?.topic).toBe('home/kitchen/light/set');
+    expect(out.action?.payload).toBe('OFF');
+  });
+
+  it('asks-which-when-ambiguous-from-a-room-without-one', () => {
+    const out = handleIntent(matcher.match('turn on the light'), at('office'));
+    expect(out.outcome).toBe('not-understood');
+    expect(out.action).toBeUndefined();
+    expect(out.reply).toMatch(/Which light/);
+  });
+
+  it('says-the-time', () => {
+    expect(handleIntent(matcher.match('what time is it'), at('kitchen')).reply).toBe(
+      'It is 3:05 PM.',
+    );
+  });
+
+  it('says-sorry-when-nothing-matched', () => {
+    expect(handleIntent(undefined, at('kitchen'))).toEqual({
+      reply: NOT_UNDERSTOOD,
+      outcome: 'not-understood',
+    });
+  });
+});
+
+describe('grammar', () => {
+  it('lists-every-device-phrase-and-room', () => {
+    const g = matcher.grammar();
+    expect(g).toMatch(/^#JSGF V1.0;/);
+    expect(g).toContain(
+      '<device> = light | kitchen light | bedroom light | desk lamp | office desk lamp;',
+    );
+    expect(g).toContain('<room> = kitchen | bedroom | office;');
+    expect(g).toContain('what time is it');
+  });
+
+  it('drops-device-templates-when-there-are-no-devices', () => {
+    const g = new IntentMatcher(new DeviceRegistry([])).grammar();
+    expect(g).not.toContain('<device>');
+    expect(g).toContain('what time is it');
+  });
+
+  it('rejects-malformed-templates', () => {
+    expect(() => parseTemplate('turn [on')).toThrow(TemplateError);
+    expect(() => parseTemplate('turn on]')).toThrow(TemplateError);
+    expect(() => parseTemplate('turn $on')).toThrow(TemplateError);
+  });
+});

@@ -1,0 +1,102 @@
+import type { DeviceRegistry } from '../devices/registry.js';
+import {
+  parseTemplate,
+  slotNames,
+  templateToJsgf,
+  templateToRegex,
+  type TemplateNode,
+} from './template.js';
+
+/** The fast-path intents: what a template matcher understands without an LLM. */
+export const INTENT_TEMPLATES = {
+  turn_on_off: [
+    '(turn | switch) {state} [the] {device} [in [the] {room}]',
+    '(turn | switch) [the] {device} {state} [in [the] {room}]',
+  ],
+  get_time: ['what time is it', 'what is the time', 'tell me the time'],
+} as const satisfies Record<string, readonly string[]>;
+
+export type IntentName = 'turn_on' | 'turn_off' | 'get_time';
+
+export interface IntentMatch {
+  readonly name: IntentName;
+  readonly slots: Readonly<Record<string, string>>;
+}
+
+/** Words a satellite may leave in the audio before the command (the pre-roll keeps the wake word's tail). */
+const WAKE_PREFIX = /^(?:(?:hey|hi|okay|ok) )?(?:jarvis )+/;
+
+export function normalise(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9' ]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(WAKE_PREFIX, '')
+    .replace(/^please |( please)$/g, '');
+}
+
+const PARSED: Record<keyof typeof INTENT_TEMPLATES, TemplateNode[][]> = Object.fromEntries(
+  Object.entries(INTENT_TEMPLATES).map(([k, ts]) => [k, ts.map(parseTemplate)]),
+) as Record<keyof typeof INTENT_TEMPLATES, TemplateNode[][]>;
+
+/** Matches transcripts against the templates with the current devices and rooms as slot values. */
+export class IntentMatcher {
+  private compiled: { family: keyof typeof INTENT_TEMPLATES; regex: RegExp }[] = [];
+
+  constructor(private readonly devices: DeviceRegistry) {
+    this.rebuild();
+  }
+
+  /** Call after the device list changed. */
+  rebuild(): void {
+    const slots = this.slotValues();
+    this.compiled = (Object.keys(PARSED) as (keyof typeof INTENT_TEMPLATES)[]).flatMap((family) =>
+      PARSED[family].map((nodes) => ({ family, regex: templateToRegex(nodes, slots) })),
+    );
+  }
+
+  match(transcript: string): IntentMatch | undefined {
+    const text = ` ${normalise(transcript)}`;
+    for (const { family, regex } of this.compiled) {
+      const m = regex.exec(text);
+      if (!m) continue;
+      const slots: Record<string, string> = {};
+      for (const [k, v] of Object.entries(m.groups ?? {})) if (v !== undefined) slots[k] = v;
+      switch (family) {
+        case 'turn_on_off': {
+          const { state, ...rest } = slots;
+          return { name: state === 'on' ? 'turn_on' : 'turn_off', slots: rest };
+        }
+        case 'get_time':
+          return { name: 'get_time', slots };
+      }
+    }
+    return undefined;
+  }
+
+  /** A JSGF grammar for the recogniser: every template, an optional wake-word prefix, the slot values. */
+  grammar(): string {
+    const slots = this.slotValues();
+    // A template naming a slot with no values (no devices yet) would make the grammar invalid.
+    const bodies = Object.values(PARSED)
+      .flat()
+      .filter((nodes) => slotNames(nodes).every((s) => (slots[s]?.length ?? 0) > 0))
+      .map((nodes) => `( ${templateToJsgf(nodes)} )`);
+    const rules = Object.entries(slots)
+      .filter(([, values]) => values.length > 0)
+      .map(([name, values]) => `<${name}> = ${values.join(' | ')};`);
+    return [
+      '#JSGF V1.0;',
+      'grammar jarvis;',
+      `public <command> = [ [ hey ] jarvis ] [ please ] <intent> [ please ];`,
+      `<intent> = ${bodies.join(' | ')};`,
+      ...rules,
+      '',
+    ].join('\n');
+  }
+
+  private slotValues(): Record<string, string[]> {
+    return { state: ['on', 'off'], device: this.devices.phrases(), room: this.devices.rooms() };
+  }
+}

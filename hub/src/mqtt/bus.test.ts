@@ -1,0 +1,101 @@
+import mqtt from 'mqtt';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMosquitto, type RunningServer } from '../../../tests/support/servers.js';
+import { connectExternalBroker, startEmbeddedBroker, topicMatches, type MqttBus } from './bus.js';
+
+const log = pino({ level: 'silent' });
+const user = { username: 'light', password: 'correct-horse-battery' };
+
+function nextMessage(client: mqtt.MqttClient, topic: string): Promise<string> {
+  return new Promise((resolve) =>
+    client.on('message', (t, p) => {
+      if (t === topic) resolve(p.toString());
+    }),
+  );
+}
+
+describe('topic filters', () => {
+  it.each([
+    ['a/+/c', 'a/b/c', true],
+    ['a/#', 'a/b/c', true],
+    ['a/+', 'a/b/c', false],
+    ['a/b', 'a/b', true],
+    ['a/b/c', 'a/b', false],
+  ])('%s vs %s', (f, t, ok) => expect(topicMatches(f, t)).toBe(ok));
+});
+
+describe('embedded broker', () => {
+  let bus: MqttBus;
+  beforeAll(async () => {
+    bus = await startEmbeddedBroker({ host: '127.0.0.1', port: 0, users: [user], log });
+  });
+  afterAll(async () => {
+    await bus?.close();
+  });
+
+  it('refuses-anonymous-and-wrong-password-clients', async () => {
+    const url = `mqtt://127.0.0.1:${bus.address!.port}`;
+    for (const opts of [
+      {},
+      { username: 'light', password: 'wrong-password-123' },
+      { username: 'nobody', password: 'x' },
+    ]) {
+      const c = mqtt.connect(url, { ...opts, reconnectPeriod: 0 });
+      const err = await new Promise<Error>((resolve) => c.once('error', resolve));
+      expect(err.message).toMatch(/Bad username or password|Not authorized/i);
+      c.end(true);
+    }
+  });
+
+  it('delivers-hub-commands-to-a-device-and-device-state-to-the-hub', async () => {
+    const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${bus.address!.port}`, user);
+    await device.subscribeAsync('home/kitchen/light/set', { qos: 1 });
+    const got = nextMessage(device, 'home/kitchen/light/set');
+    await bus.publish('home/kitchen/light/set', 'ON');
+    expect(await got).toBe('ON');
+    const states: string[] = [];
+    await bus.subscribe('home/+/light/state', (_t, p) => states.push(p.toString()));
+    await device.publishAsync('home/kitchen/light/state', 'ON', { qos: 1 });
+    await expect.poll(() => states).toEqual(['ON']);
+    await device.endAsync();
+  });
+});
+
+describe('external broker (real Mosquitto)', () => {
+  let mosquitto: RunningServer;
+  beforeAll(async () => {
+    mosquitto = await startMosquitto(user);
+  });
+  afterAll(async () => {
+    await mosquitto?.stop();
+  });
+
+  it('publishes-and-subscribes-through-mosquitto', async () => {
+    const bus = await connectExternalBroker({
+      url: mosquitto.url,
+      ...user,
+      clientId: 'hub-test',
+      log,
+    });
+    const device = await mqtt.connectAsync(mosquitto.url, user);
+    await device.subscribeAsync('home/hall/lamp/set', { qos: 1 });
+    const got = nextMessage(device, 'home/hall/lamp/set');
+    await bus.publish('home/hall/lamp/set', 'OFF');
+    expect(await got).toBe('OFF');
+    await device.endAsync();
+    await bus.close();
+  });
+
+  it('fails-clearly-with-bad-credentials', async () => {
+    await expect(
+      connectExternalBroker({
+        url: mosquitto.url,
+        username: 'light',
+        password: 'nope',
+        clientId: 'x',
+        log,
+      }),
+    ).rejects.toMatchObject({ code: 'action-failed' });
+  });
+});

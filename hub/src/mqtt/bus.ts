@@ -1,0 +1,170 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer, type Server } from 'node:net';
+import type { Logger } from 'pino';
+import { AppError } from '../errors.js';
+
+export type MessageHandler = (topic: string, payload: Buffer) => void;
+
+/** The device-control bus: the embedded aedes broker or an external broker, behind one interface. */
+export interface MqttBus {
+  readonly kind: 'embedded' | 'external';
+  /** host:port of the embedded listener, when there is one. */
+  readonly address?: { host: string; port: number } | undefined;
+  publish(
+    topic: string,
+    payload: string | Buffer,
+    options?: { retain?: boolean; qos?: 0 | 1 },
+  ): Promise<void>;
+  /** `filter` may hold MQTT wildcards. */
+  subscribe(filter: string, handler: MessageHandler): Promise<void>;
+  connected(): boolean;
+  close(): Promise<void>;
+}
+
+export interface MqttUser {
+  readonly username: string;
+  readonly password: string;
+}
+
+const digest = (s: string | Buffer): Buffer => createHash('sha256').update(s).digest();
+
+/** MQTT 3.1.1 §4.7: "+" matches one level, "#" the rest. */
+export function topicMatches(filter: string, topic: string): boolean {
+  const f = filter.split('/');
+  const t = topic.split('/');
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return true;
+    if (i >= t.length) return false;
+    if (f[i] !== '+' && f[i] !== t[i]) return false;
+  }
+  return f.length === t.length;
+}
+
+/** Starts aedes on a TCP listener; only the configured users may connect (no anonymous clients). */
+export async function startEmbeddedBroker(options: {
+  host: string;
+  port: number;
+  users: readonly MqttUser[];
+  log: Logger;
+}): Promise<MqttBus> {
+  const { Aedes } = await import('aedes');
+  // Compare digests, so the check takes the same time whatever the password's length.
+  const users = new Map(options.users.map((u) => [u.username, digest(u.password)]));
+  const broker = await Aedes.createBroker({
+    authenticate: (client, username, password, done) => {
+      const expected = username === undefined ? undefined : users.get(username);
+      const ok =
+        expected !== undefined &&
+        password !== undefined &&
+        timingSafeEqual(expected, digest(password));
+      if (!ok) {
+        options.log.warn(
+          { clientId: client.id, username },
+          'mqtt client refused: bad username or password',
+        );
+        const err = Object.assign(new Error('bad username or password'), { returnCode: 4 });
+        done(err, false);
+        return;
+      }
+      done(null, true);
+    },
+  });
+  const server: Server = createServer((socket) => broker.handle(socket));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err) =>
+      reject(new AppError('internal', `mqtt listener: ${err.message}`, false, { cause: err })),
+    );
+    server.listen(options.port, options.host, resolve);
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : options.port;
+  return {
+    kind: 'embedded',
+    address: { host: options.host, port },
+    publish: (topic, payload, o = {}) =>
+      new Promise<void>((resolve, reject) =>
+        broker.publish(
+          {
+            cmd: 'publish',
+            topic,
+            payload: typeof payload === 'string' ? Buffer.from(payload) : payload,
+            qos: o.qos ?? 1,
+            retain: o.retain ?? false,
+            dup: false,
+          },
+          (err) => (err ? reject(err) : resolve()),
+        ),
+      ),
+    subscribe: (filter, handler) =>
+      new Promise<void>((resolve) =>
+        broker.subscribe(
+          filter,
+          (packet, cb) => {
+            handler(
+              packet.topic,
+              Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
+            );
+            cb();
+          },
+          resolve,
+        ),
+      ),
+    connected: () => !broker.closed,
+    close: async () => {
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Connects to an external broker (Mosquitto, a second aedes) as an authenticated client. */
+export async function connectExternalBroker(options: {
+  url: string;
+  username: string;
+  password: string;
+  clientId: string;
+  log: Logger;
+}): Promise<MqttBus> {
+  const mqtt = await import('mqtt');
+  const client = mqtt.connect(options.url, {
+    username: options.username,
+    password: options.password,
+    clientId: options.clientId,
+    reconnectPeriod: 2000,
+    connectTimeout: 5000,
+  });
+  const handlers: { filter: string; handler: MessageHandler }[] = [];
+  client.on('message', (topic, payload) => {
+    for (const h of handlers) if (topicMatches(h.filter, topic)) h.handler(topic, payload);
+  });
+  client.on('error', (err) => options.log.warn({ err: err.message }, 'mqtt client error'));
+  await new Promise<void>((resolve, reject) => {
+    const fail = (err: Error): void => {
+      client.end(true);
+      reject(
+        new AppError('action-failed', `cannot connect to MQTT broker: ${err.message}`, true, {
+          cause: err,
+        }),
+      );
+    };
+    client.once('connect', () => {
+      client.off('error', fail);
+      resolve();
+    });
+    client.once('error', fail);
+  });
+  return {
+    kind: 'external',
+    publish: async (topic, payload, o = {}) => {
+      await client.publishAsync(topic, payload, { qos: o.qos ?? 1, retain: o.retain ?? false });
+    },
+    subscribe: async (filter, handler) => {
+      handlers.push({ filter, handler });
+      await client.subscribeAsync(filter, { qos: 1 });
+    },
+    connected: () => client.connected,
+    close: async () => {
+      await client.endAsync();
+    },
+  };
+}

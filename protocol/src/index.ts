@@ -1,0 +1,2 @@
+export * from './audio-chunk.js';
+export * from './wav.js';

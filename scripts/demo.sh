@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# The demo: hub + simulated MQTT light + a satellite fed a spoken WAV, all on embedded defaults.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+NPM_CONFIG_LOGLEVEL=error exec npx tsx --conditions=source scripts/demo.ts "$@"

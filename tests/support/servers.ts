@@ -1,0 +1,114 @@
+import { execFile, spawn } from 'node:child_process';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** A free TCP port on loopback. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface RunningServer {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+const PG_BIN = '/usr/lib/postgresql/15/bin';
+
+/** A throwaway PostgreSQL 15 cluster on 127.0.0.1, owned by the postgres user, removed on stop. */
+export async function startPostgres(): Promise<RunningServer> {
+  const dir = await mkdtemp(join(tmpdir(), 'jarvis-pg-'));
+  await chmod(dir, 0o777);
+  const data = join(dir, 'data');
+  const port = await freePort();
+  const asPostgres = (cmd: string, args: string[]) =>
+    process.getuid?.() === 0
+      ? run('runuser', ['-u', 'postgres', '--', cmd, ...args])
+      : run(cmd, args);
+  await asPostgres(`${PG_BIN}/initdb`, [
+    '-D',
+    data,
+    '-U',
+    'postgres',
+    '--auth=trust',
+    '-E',
+    'UTF8',
+  ]);
+  await asPostgres(`${PG_BIN}/pg_ctl`, [
+    '-D',
+    data,
+    '-w',
+    '-l',
+    join(dir, 'log'),
+    '-o',
+    `-c listen_addresses=127.0.0.1 -p ${port} -c unix_socket_directories=${dir} -c fsync=off`,
+    'start',
+  ]);
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    async stop() {
+      await asPostgres(`${PG_BIN}/pg_ctl`, ['-D', data, '-m', 'immediate', 'stop']).catch(
+        () => undefined,
+      );
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A real Mosquitto broker on 127.0.0.1 requiring the given user. */
+export async function startMosquitto(user: {
+  username: string;
+  password: string;
+}): Promise<RunningServer> {
+  const dir = await mkdtemp(join(tmpdir(), 'jarvis-mqtt-'));
+  // Run as root, mosquitto drops to its own user, which must still read the password file.
+  await chmod(dir, 0o755);
+  const port = await freePort();
+  const passwd = join(dir, 'passwd');
+  await writeFile(passwd, '');
+  await run('mosquitto_passwd', ['-b', passwd, user.username, user.password]);
+  await chmod(passwd, 0o644);
+  const conf = join(dir, 'mosquitto.conf');
+  await writeFile(
+    conf,
+    `listener ${port} 127.0.0.1\nallow_anonymous false\npassword_file ${passwd}\npersistence false\n`,
+  );
+  const child = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
+  await waitForPort(port);
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    async stop() {
+      child.kill('SIGTERM');
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
+  const { connect } = await import('node:net');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`port ${port} did not open`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
