@@ -28,7 +28,14 @@ export async function* wavFileSource(
   path: string,
   options: WavFileSourceOptions,
 ): AsyncGenerator<AudioChunk> {
-  const wav = decodeWav(new Uint8Array(await readFile(path)));
+  yield* wavSource(decodeWav(new Uint8Array(await readFile(path))), options);
+}
+
+/** Plays decoded audio (any rate and channel count) as if spoken into the microphone; then ends. */
+export async function* wavSource(
+  wav: WavAudio,
+  options: WavFileSourceOptions,
+): AsyncGenerator<AudioChunk> {
   const mono = downmix(wav.pcm, wav.channels);
   const resampler = new LinearResampler(wav.rate, MIC_RATE);
   const chunker = new Rechunker(MIC_RATE, MIC_CHUNK_SAMPLES);
