@@ -1,0 +1,67 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { EpochMs, Name, SatelliteId, SessionId, strict, Uint32 } from './common.js';
+
+/** Satellite → hub, first message: who it is, what it speaks, what it can do. */
+export const Hello = Type.Object(
+  {
+    type: Type.Literal('hello'),
+    satelliteId: SatelliteId,
+    versions: Type.Array(Type.Integer({ minimum: 1, maximum: 255 }), { minItems: 1, maxItems: 8 }),
+    software: Type.Optional(Type.String({ maxLength: 128 })),
+    capabilities: Type.Object(
+      {
+        wakeWords: Type.Array(Name, { maxItems: 8 }),
+        audioIn: Type.Object(
+          {
+            rate: Type.Integer({ minimum: 8000, maximum: 48000 }),
+            width: Type.Literal(2),
+            channels: Type.Integer({ minimum: 1, maximum: 2 }),
+          },
+          strict,
+        ),
+        audioOut: Type.Boolean(),
+        leds: Type.Boolean(),
+      },
+      strict,
+    ),
+  },
+  strict,
+);
+
+/** Hub → satellite: the agreed version and how the hub knows this satellite. */
+export const Welcome = Type.Object(
+  {
+    type: Type.Literal('welcome'),
+    version: Type.Integer({ minimum: 1, maximum: 255 }),
+    hubId: Name,
+    satellite: Type.Object({ id: SatelliteId, name: Name, room: Name }, strict),
+  },
+  strict,
+);
+
+export const Ping = Type.Object(
+  { type: Type.Literal('ping'), id: Uint32, timeMs: EpochMs },
+  strict,
+);
+export const Pong = Type.Object(
+  { type: Type.Literal('pong'), id: Uint32, timeMs: EpochMs },
+  strict,
+);
+
+/** Either way: a coded problem; the connection stays up. */
+export const ErrorEvent = Type.Object(
+  {
+    type: Type.Literal('error'),
+    code: Type.String({ minLength: 1, maxLength: 64 }),
+    message: Type.String({ maxLength: 500 }),
+    retryable: Type.Boolean(),
+    sessionId: Type.Optional(SessionId),
+  },
+  strict,
+);
+
+export type HelloEvent = Static<typeof Hello>;
+export type WelcomeEvent = Static<typeof Welcome>;
+export type PingEvent = Static<typeof Ping>;
+export type PongEvent = Static<typeof Pong>;
+export type ErrorEventT = Static<typeof ErrorEvent>;
