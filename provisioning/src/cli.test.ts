@@ -11,11 +11,17 @@ describe('jarvis-provision keygen', () => {
     const out = join(await mkdtemp(join(tmpdir(), 'prov-')), 'kitchen');
     await keygen({ id: 'kitchen', hub: 'ws://127.0.0.1:8765', hubId: 'jarvis-hub', out });
     expect((await stat(join(out, 'satellite.key'))).mode & 0o777).toBe(0o600);
-    const config = JSON.parse(await readFile(join(out, 'satellite.json'), 'utf8')) as Record<string, unknown>;
+    const config = JSON.parse(await readFile(join(out, 'satellite.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     expect(config).toMatchObject({ satelliteId: 'kitchen', hubUrl: 'ws://127.0.0.1:8765' });
     const priv = await importPKCS8(await readFile(join(out, 'satellite.key'), 'utf8'), 'EdDSA');
     const pub = await importSPKI(await readFile(join(out, 'satellite.pub'), 'utf8'), 'EdDSA');
-    const jwt = await new SignJWT({}).setProtectedHeader({ alg: 'EdDSA' }).setSubject('kitchen').sign(priv);
+    const jwt = await new SignJWT({})
+      .setProtectedHeader({ alg: 'EdDSA' })
+      .setSubject('kitchen')
+      .sign(priv);
     expect((await jwtVerify(jwt, pub)).payload.sub).toBe('kitchen');
   });
 
@@ -23,6 +29,8 @@ describe('jarvis-provision keygen', () => {
     [{ id: 'Bad Id', hub: 'ws://x' }, /--id/],
     [{ id: 'ok', hub: 'ftp://x' }, /--hub/],
   ])('refuses-bad-flags %#', async (flags, message) => {
-    await expect(keygen({ ...flags, hubId: 'h', out: await mkdtemp(join(tmpdir(), 'prov-')) })).rejects.toThrow(message);
+    await expect(
+      keygen({ ...flags, hubId: 'h', out: await mkdtemp(join(tmpdir(), 'prov-')) }),
+    ).rejects.toThrow(message);
   });
 });

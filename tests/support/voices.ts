@@ -30,7 +30,8 @@ export async function speak(
     const out = join(dir, 'out.wav');
     switch (voice) {
       case 'espeak':
-        await run('espeak-ng', ['-v', 'en-us', '-s', '160', '-w', raw, text]);
+        // The m3 variant: pocketsphinx mishears plain en-us espeak's final "off" as "on" (README, known limits).
+        await run('espeak-ng', ['-v', 'en-us+m3', '-s', '160', '-w', raw, text]);
         break;
       case 'flite':
         await run('flite', ['-voice', 'slt', '-t', text, '-o', raw]);

@@ -13,7 +13,7 @@ export const INTENT_TEMPLATES = {
     '(turn | switch) {state} [the] {device} [in [the] {room}]',
     '(turn | switch) [the] {device} {state} [in [the] {room}]',
   ],
-  get_time: ['what time is it', 'what is the time', 'tell me the time'],
+  get_time: ['what time is it', 'what is the time'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type IntentName = 'turn_on' | 'turn_off' | 'get_time';

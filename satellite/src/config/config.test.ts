@@ -12,16 +12,29 @@ describe('satellite config', () => {
   it('fills-defaults-and-resolves-paths-from-the-config-folder', () => {
     const c = parseSatelliteConfig(base, '/etc/jarvis');
     expect(c.privateKeyFile).toBe('/etc/jarvis/satellite.key');
-    expect(c.audio.input).toEqual({ type: 'wav', path: '/etc/jarvis/in.wav', realtime: true, tailSilenceMs: 1500 });
-    expect(c.wake).toEqual({ threshold: 0.5, words: ['hey_jarvis'], preRollMs: 400 });
+    expect(c.audio.input).toEqual({
+      type: 'wav',
+      path: '/etc/jarvis/in.wav',
+      realtime: true,
+      tailSilenceMs: 1500,
+    });
+    expect(c.wake).toEqual({ threshold: 0.5, words: ['hey_jarvis'], preRollMs: 1500 });
   });
 
   it('lists-every-problem', () => {
     expect(() =>
-      parseSatelliteConfig({ ...base, hubUrl: 'ftp://x', satelliteId: 'Bad Id', wake: { threshold: 2 } }),
+      parseSatelliteConfig({
+        ...base,
+        hubUrl: 'ftp://x',
+        satelliteId: 'Bad Id',
+        wake: { threshold: 2 },
+      }),
     ).toThrow(/\/hubUrl[\s\S]*\/satelliteId[\s\S]*\/wake\/threshold/);
-    expect(() => parseSatelliteConfig({ ...base, audio: { input: { type: 'tape' }, output: { type: 'null' } } })).toThrow(
-      /\/audio\/input/,
-    );
+    expect(() =>
+      parseSatelliteConfig({
+        ...base,
+        audio: { input: { type: 'tape' }, output: { type: 'null' } },
+      }),
+    ).toThrow(/\/audio\/input/);
   });
 });

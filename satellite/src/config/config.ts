@@ -5,7 +5,10 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 
 const Input = Type.Union([
-  Type.Object({ type: Type.Literal('alsa'), device: Type.Optional(Type.String({ minLength: 1 })) }, { additionalProperties: false }),
+  Type.Object(
+    { type: Type.Literal('alsa'), device: Type.Optional(Type.String({ minLength: 1 })) },
+    { additionalProperties: false },
+  ),
   Type.Object(
     {
       type: Type.Literal('wav'),
@@ -20,8 +23,14 @@ const Input = Type.Union([
 ]);
 
 const Output = Type.Union([
-  Type.Object({ type: Type.Literal('wav'), path: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
-  Type.Object({ type: Type.Literal('aplay'), device: Type.Optional(Type.String({ minLength: 1 })) }, { additionalProperties: false }),
+  Type.Object(
+    { type: Type.Literal('wav'), path: Type.String({ minLength: 1 }) },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { type: Type.Literal('aplay'), device: Type.Optional(Type.String({ minLength: 1 })) },
+    { additionalProperties: false },
+  ),
   Type.Object({ type: Type.Literal('speaker') }, { additionalProperties: false }),
   Type.Object({ type: Type.Literal('null') }, { additionalProperties: false }),
 ]);
@@ -30,7 +39,10 @@ const Pin = Type.Integer({ minimum: 0, maximum: 1023 });
 const Leds = Type.Union([
   Type.Object({ type: Type.Literal('log') }, { additionalProperties: false }),
   Type.Object(
-    { type: Type.Literal('sysfs'), pins: Type.Object({ red: Pin, green: Pin, blue: Pin }, { additionalProperties: false }) },
+    {
+      type: Type.Literal('sysfs'),
+      pins: Type.Object({ red: Pin, green: Pin, blue: Pin }, { additionalProperties: false }),
+    },
     { additionalProperties: false },
   ),
   Type.Object(
@@ -51,15 +63,16 @@ export const SatelliteConfigSchema = Type.Object(
     satelliteId: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }),
     privateKeyFile: Type.String({ minLength: 1 }),
     logLevel: Type.String({ default: 'info' }),
-    audio: Type.Object(
-      { input: Input, output: Output },
-      { additionalProperties: false },
-    ),
+    audio: Type.Object({ input: Input, output: Output }, { additionalProperties: false }),
     wake: Type.Object(
       {
         threshold: Type.Number({ minimum: 0.05, maximum: 0.99, default: 0.5 }),
-        words: Type.Array(Type.String({ pattern: '^[a-z_0-9.]+$' }), { minItems: 1, maxItems: 4, default: ['hey_jarvis'] }),
-        preRollMs: Type.Integer({ minimum: 0, maximum: 2000, default: 400 }),
+        words: Type.Array(Type.String({ pattern: '^[a-z_0-9.]+$' }), {
+          minItems: 1,
+          maxItems: 4,
+          default: ['hey_jarvis'],
+        }),
+        preRollMs: Type.Integer({ minimum: 0, maximum: 3000, default: 1500 }),
       },
       { default: {}, additionalProperties: false },
     ),
@@ -79,11 +92,14 @@ export class SatelliteConfigError extends Error {
 export function parseSatelliteConfig(raw: unknown, baseDir = process.cwd()): SatelliteConfig {
   const value = Value.Default(SatelliteConfigSchema, structuredClone(raw ?? {}));
   const problems = [...checker.Errors(value)].map((e) => `${e.path || '/'}: ${e.message}`);
-  if (problems.length > 0) throw new SatelliteConfigError(`invalid satellite config:\n  ${problems.join('\n  ')}`);
+  if (problems.length > 0)
+    throw new SatelliteConfigError(`invalid satellite config:\n  ${problems.join('\n  ')}`);
   const config = value as SatelliteConfig;
   config.privateKeyFile = resolve(baseDir, config.privateKeyFile);
-  if (config.audio.input.type === 'wav') config.audio.input.path = resolve(baseDir, config.audio.input.path);
-  if (config.audio.output.type === 'wav') config.audio.output.path = resolve(baseDir, config.audio.output.path);
+  if (config.audio.input.type === 'wav')
+    config.audio.input.path = resolve(baseDir, config.audio.input.path);
+  if (config.audio.output.type === 'wav')
+    config.audio.output.path = resolve(baseDir, config.audio.output.path);
   return config;
 }
 

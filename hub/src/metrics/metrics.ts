@@ -1,0 +1,60 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Pipeline stages timed per session; names match the `stage` label. */
+export const STAGES = [
+  'wake_to_stream',
+  'endpoint',
+  'stt',
+  'intent',
+  'action',
+  'tts_first_audio',
+  'speech_end_to_first_audio',
+] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** One registry per hub instance, so several hubs (tests) never share counters. */
+export class HubMetrics {
+  readonly registry = new Registry();
+  readonly stageSeconds = new Histogram({
+    name: 'jarvis_stage_duration_seconds',
+    help: 'Latency of each voice pipeline stage',
+    labelNames: ['stage'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1, 1.5, 2, 3, 5],
+    registers: [this.registry],
+  });
+  readonly satellitesOnline = new Gauge({
+    name: 'jarvis_satellites_online',
+    help: 'Satellites connected to this hub',
+    registers: [this.registry],
+  });
+  readonly wakeups = new Counter({
+    name: 'jarvis_wakeups_total',
+    help: 'Wake-ups that opened a session',
+    labelNames: ['satellite'] as const,
+    registers: [this.registry],
+  });
+  readonly sessions = new Counter({
+    name: 'jarvis_sessions_total',
+    help: 'Sessions ended, by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly errors = new Counter({
+    name: 'jarvis_errors_total',
+    help: 'Errors by stage and code',
+    labelNames: ['stage', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'jarvis_' });
+  }
+
+  observe(stage: Stage, ms: number): void {
+    this.stageSeconds.observe({ stage }, ms / 1000);
+  }
+
+  error(stage: string, code: string): void {
+    this.errors.inc({ stage, code });
+  }
+}

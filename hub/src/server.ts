@@ -1,0 +1,242 @@
+import { randomUUID } from 'node:crypto';
+import websocket from '@fastify/websocket';
+import { MAX_AUDIO_FRAME_BYTES, MAX_JSON_BYTES } from '@jarvis/protocol';
+import Fastify from 'fastify';
+import { pino, type Logger } from 'pino';
+import { SatelliteTokenVerifier } from './auth/satellite-token.js';
+import type { HubConfig } from './config/config.js';
+import { DeviceRegistry } from './devices/registry.js';
+import { createDefaultEngines, type Engines } from './engines/registry.js';
+import { AppError } from './errors.js';
+import { CLOSE, SatelliteConnection, type ConnectionHooks } from './gateway/connection.js';
+import { IntentMatcher } from './intents/intents.js';
+import { HubMetrics } from './metrics/metrics.js';
+import { connectExternalBroker, startEmbeddedBroker, type MqttBus } from './mqtt/bus.js';
+import { VoiceSession, type SessionDeps } from './pipeline/session.js';
+import { openDb, type Db } from './storage/db.js';
+import { SatelliteStore } from './storage/satellites.js';
+import { SessionStore } from './storage/sessions.js';
+
+export interface HubOptions {
+  readonly config: Readonly<HubConfig>;
+  readonly log?: Logger;
+  /** Engines to use instead of the embedded defaults. */
+  readonly engines?: Engines;
+}
+
+export interface Hub {
+  readonly config: Readonly<HubConfig>;
+  readonly db: Db;
+  readonly bus: MqttBus;
+  readonly satellites: SatelliteStore;
+  readonly sessions: SessionStore;
+  readonly devices: DeviceRegistry;
+  readonly metrics: HubMetrics;
+  /** Resolves with each session's stored record; for tests and the demo's timeline. */
+  onSessionEnd(listener: (record: Awaited<VoiceSession['done']>) => void): void;
+  /** http://host:port once listening. */
+  url(): string;
+  close(): Promise<void>;
+}
+
+/** Builds and starts the hub: storage, MQTT, engines, gateway and HTTP API. */
+export async function startHub(options: HubOptions): Promise<Hub> {
+  const { config } = options;
+  const log =
+    options.log ?? pino({ level: config.logLevel, redact: ['req.headers.authorization'] });
+  const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const bus = config.mqtt.url
+    ? await connectExternalBroker({
+        url: config.mqtt.url,
+        username: config.mqtt.username ?? '',
+        password: config.mqtt.password ?? '',
+        clientId: `${config.hubId}-${randomUUID().slice(0, 8)}`,
+        log,
+      })
+    : await startEmbeddedBroker({
+        host: config.mqtt.host,
+        port: config.mqtt.port,
+        users: config.mqtt.users,
+        log,
+      });
+  const devices = new DeviceRegistry(config.devices);
+  for (const d of config.devices) {
+    if (d.stateTopic)
+      await bus.subscribe(d.stateTopic, (topic, payload) =>
+        devices.recordState(topic, payload.toString()),
+      );
+  }
+  const matcher = new IntentMatcher(devices);
+  const engines = options.engines ?? (await createDefaultEngines(config, matcher.grammar(), log));
+  if (options.engines) engines.stt.setGrammar(matcher.grammar());
+  const metrics = new HubMetrics();
+  const satellites = new SatelliteStore(db);
+  const sessions = new SessionStore(db);
+  const verifier = new SatelliteTokenVerifier({
+    audience: config.hubId,
+    lookup: (id) => satellites.get(id),
+  });
+  const listeners: ((r: Awaited<VoiceSession['done']>) => void)[] = [];
+
+  const sessionDeps: SessionDeps = {
+    ...engines,
+    matcher,
+    devices,
+    bus,
+    metrics,
+    log,
+    noSpeechTimeoutMs: config.session.noSpeechTimeoutMs,
+    maxUtteranceMs: config.session.maxUtteranceMs,
+    timeZone: config.timeZone,
+  };
+  const online = new Map<string, SatelliteConnection>();
+  const active = new Map<string, VoiceSession>();
+
+  const hooks: ConnectionHooks = {
+    hubId: config.hubId,
+    log,
+    onReady(conn) {
+      const previous = online.get(conn.satellite.id);
+      online.set(conn.satellite.id, conn);
+      // A satellite that reconnects replaces its stale connection.
+      if (previous && previous !== conn)
+        previous.close(CLOSE.replaced, 'replaced by a newer connection');
+      metrics.satellitesOnline.set(online.size);
+    },
+    onWake(conn, wake) {
+      if (conn.sessionId && active.has(conn.sessionId)) {
+        conn.sendError('session-busy', 'a session is already open on this satellite', true);
+        return;
+      }
+      const session = new VoiceSession(sessionDeps, {
+        id: randomUUID(),
+        satellite: conn.satellite,
+        wake,
+        io: conn,
+      });
+      conn.sessionId = session.id;
+      active.set(session.id, session);
+      metrics.wakeups.inc({ satellite: conn.satellite.id });
+      void session.done.then(async (record) => {
+        active.delete(session.id);
+        if (conn.sessionId === session.id) conn.sessionId = undefined;
+        try {
+          await sessions.save(record);
+        } catch (err) {
+          metrics.error('storage', 'storage-failed');
+          log.error(
+            { err: (err as Error).message, sessionId: record.id },
+            'could not store session',
+          );
+        }
+        for (const l of listeners) l(record);
+      });
+    },
+    onAudio(conn, chunk) {
+      const s = conn.sessionId ? active.get(conn.sessionId) : undefined;
+      s?.pushAudio(chunk);
+    },
+    onAudioStop(conn) {
+      const s = conn.sessionId ? active.get(conn.sessionId) : undefined;
+      s?.endAudio();
+    },
+    onCancel(conn) {
+      const s = conn.sessionId ? active.get(conn.sessionId) : undefined;
+      s?.cancel('satellite asked');
+    },
+    onClose(conn) {
+      if (online.get(conn.satellite.id) === conn) online.delete(conn.satellite.id);
+      metrics.satellitesOnline.set(online.size);
+      const s = conn.sessionId ? active.get(conn.sessionId) : undefined;
+      s?.cancel('satellite disconnected');
+    },
+  };
+
+  const app = Fastify({
+    loggerInstance: log.child({ component: 'http' }),
+    bodyLimit: MAX_JSON_BYTES,
+  });
+  await app.register(websocket, {
+    options: { maxPayload: Math.max(MAX_AUDIO_FRAME_BYTES, MAX_JSON_BYTES) },
+  });
+
+  app.setErrorHandler((err, _req, reply) => {
+    if (err instanceof AppError) return reply.status(err.httpStatus).send(err.toWire());
+    const status = (err as { statusCode?: number }).statusCode ?? 500;
+    return reply
+      .status(status)
+      .send({
+        code: status < 500 ? 'bad-request' : 'internal',
+        message: status < 500 ? (err as Error).message : 'internal error',
+        retryable: status >= 500,
+      });
+  });
+
+  app.get('/health', () => ({ status: 'ok' }));
+  app.get('/ready', async (_req, reply) => {
+    const checks: Record<string, string> = {};
+    await db.ping().then(
+      () => (checks['database'] = 'ok'),
+      () => (checks['database'] = 'unreachable'),
+    );
+    checks['mqtt'] = bus.connected() ? 'ok' : 'disconnected';
+    const ready = Object.values(checks).every((v) => v === 'ok');
+    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not-ready', checks });
+  });
+  app.get('/metrics', async (_req, reply) => {
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  app.get(
+    '/v1/satellite',
+    {
+      websocket: true,
+      // Authenticate before the upgrade, so a refused satellite gets an HTTP status and a reason.
+      preValidation: async (req, reply) => {
+        const header = req.headers.authorization;
+        const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+        try {
+          (req as { satellite?: unknown }).satellite = await verifier.verify(token);
+        } catch (err) {
+          const e =
+            err instanceof AppError ? err : new AppError('auth-invalid', 'authentication failed');
+          log.warn({ code: e.code, reason: e.message, ip: req.ip }, 'satellite connection refused');
+          metrics.error('gateway', e.code);
+          return reply.status(e.httpStatus).send(e.toWire());
+        }
+      },
+    },
+    (socket, req) => {
+      const satellite = (
+        req as unknown as { satellite: Awaited<ReturnType<SatelliteTokenVerifier['verify']>> }
+      ).satellite;
+      new SatelliteConnection(satellite, socket, hooks);
+    },
+  );
+
+  await app.listen({ host: config.host, port: config.port });
+
+  return {
+    config,
+    db,
+    bus,
+    satellites,
+    sessions,
+    devices,
+    metrics,
+    onSessionEnd: (l) => listeners.push(l),
+    url() {
+      const addr = app.server.address();
+      const port = typeof addr === 'object' && addr ? addr.port : config.port;
+      return `http://${config.host}:${port}`;
+    },
+    async close() {
+      for (const s of active.values()) s.cancel('hub shutting down');
+      await Promise.allSettled([...active.values()].map((s) => s.done));
+      await app.close();
+      await Promise.allSettled([engines.stt.close(), engines.tts.close(), engines.vad.close()]);
+      await bus.close();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+/** jarvis-satellite --config FILE: runs one room satellite until its audio source ends or a signal. */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { alsaSource, stdinSource, wavFileSource } from '../audio/sources.js';
+import { aplaySink, nullSink, speakerSink, wavFileSink, type AudioSink } from '../audio/sinks.js';
+import {
+  loadSatelliteConfig,
+  SatelliteConfigError,
+  type SatelliteConfig,
+} from '../config/config.js';
+import { createLeds } from '../gpio/leds.js';
+import { HubLink } from '../link/hub-link.js';
+import { TokenSigner } from '../link/token.js';
+import { Satellite } from '../satellite.js';
+import { createOpenWakeWord } from '../wake/openwakeword.js';
+
+function source(config: SatelliteConfig['audio']['input']) {
+  switch (config.type) {
+    case 'alsa':
+      return alsaSource(config.device === undefined ? {} : { device: config.device });
+    case 'wav':
+      return wavFileSource(config.path, {
+        realtime: config.realtime,
+        tailSilenceMs: config.tailSilenceMs,
+      });
+    case 'stdin':
+      return stdinSource(process.stdin, { rate: 16000 });
+  }
+}
+
+function sink(config: SatelliteConfig['audio']['output']): AudioSink {
+  switch (config.type) {
+    case 'wav':
+      return wavFileSink(config.path);
+    case 'aplay':
+      return aplaySink(config.device === undefined ? {} : { device: config.device });
+    case 'speaker':
+      return speakerSink();
+    case 'null':
+      return nullSink();
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { config: { type: 'string' } } });
+  if (!values.config) throw new SatelliteConfigError('usage: jarvis-satellite --config FILE');
+  const config = await loadSatelliteConfig(values.config);
+  const log = pino({ level: config.logLevel });
+  const signer = await TokenSigner.fromPem(
+    await readFile(config.privateKeyFile, 'utf8'),
+    config.satelliteId,
+    config.hubId,
+  );
+  const link = new HubLink({
+    hubUrl: config.hubUrl,
+    signer,
+    log,
+    hello: {
+      satelliteId: config.satelliteId,
+      capabilities: {
+        wakeWords: config.wake.words,
+        audioIn: { rate: 16000, width: 2, channels: 1 },
+        audioOut: config.audio.output.type !== 'null',
+        leds: config.leds !== undefined && config.leds.type !== 'log',
+      },
+    },
+  });
+  const wake = await createOpenWakeWord({
+    wakeWords: config.wake.words,
+    threshold: config.wake.threshold,
+  });
+  const leds = createLeds(config.leds ?? { type: 'log' }, log);
+  const out = sink(config.audio.output);
+  const satellite = new Satellite({
+    link,
+    source: source(config.audio.input),
+    sink: out,
+    wake,
+    leds,
+    log,
+    preRollMs: config.wake.preRollMs,
+  });
+  process.once('SIGINT', () => satellite.stop());
+  process.once('SIGTERM', () => satellite.stop());
+  link.start();
+  await new Promise<void>((resolve) => link.once('ready', () => resolve()));
+  await satellite.run();
+  await link.stop();
+  await Promise.allSettled([wake.close(), leds.close(), out.close()]);
+}
+
+main().catch((err: unknown) => {
+  console.error(`jarvis-satellite: ${(err as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,210 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { exportPKCS8, exportSPKI, generateKeyPair } from 'jose';
+import { pino, type Logger } from 'pino';
+import { parseConfig, startHub, type Engines, type Hub, type SessionRecord } from '@jarvis/hub';
+import type { AudioChunk, DownEvent, WavAudio } from '@jarvis/protocol';
+import {
+  HubLink,
+  Satellite,
+  TokenSigner,
+  createOpenWakeWord,
+  logLeds,
+  wavSource,
+  type AudioSink,
+  type WakeEngine,
+} from '@jarvis/satellite';
+import { SimulatedLight } from './sim-light.js';
+
+export const LIGHT = {
+  id: 'kitchen-light',
+  name: 'light',
+  room: 'kitchen',
+  commandTopic: 'home/kitchen/light/set',
+  stateTopic: 'home/kitchen/light/state',
+} as const;
+
+export const DEMO_DEVICES = [
+  LIGHT,
+  {
+    id: 'bedroom-light',
+    name: 'light',
+    room: 'bedroom',
+    commandTopic: 'home/bedroom/light/set',
+    stateTopic: 'home/bedroom/light/state',
+  },
+  { id: 'kitchen-fan', name: 'fan', room: 'kitchen', commandTopic: 'home/kitchen/fan/set' },
+];
+
+export interface Stack {
+  readonly hub: Hub;
+  readonly light: SimulatedLight;
+  readonly dir: string;
+  readonly log: Logger;
+  /** Enrolls a satellite and returns a signer for its tokens. */
+  enroll(
+    id: string,
+    room: string,
+  ): Promise<{ id: string; signer: TokenSigner; privateKeyPem: string; publicKeyPem: string }>;
+  close(): Promise<void>;
+}
+
+/**
+ * A hub on embedded defaults (PGlite, aedes, real engines), one simulated light and
+ * a random MQTT password: what the demo, the end-to-end tests and the benchmark share.
+ */
+export async function startStack(
+  options: {
+    logLevel?: string;
+    engines?: Engines;
+    databaseUrl?: string;
+    dataDir?: string;
+    port?: number;
+  } = {},
+): Promise<Stack> {
+  const dir = await mkdtemp(join(tmpdir(), 'jarvis-stack-'));
+  const log = pino({ level: options.logLevel ?? 'silent' });
+  const mqttUser = { username: 'sim-light', password: randomBytes(18).toString('base64url') };
+  const config = parseConfig({
+    host: '127.0.0.1',
+    port: options.port ?? 0,
+    logLevel: options.logLevel ?? 'silent',
+    dataDir: options.dataDir ?? 'memory://',
+    ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+    mqtt: { port: 0, users: [mqttUser] },
+    devices: DEMO_DEVICES,
+    timeZone: 'UTC',
+  });
+  const hub = await startHub({
+    config,
+    log,
+    ...(options.engines ? { engines: options.engines } : {}),
+  });
+  const light = await SimulatedLight.connect({
+    url: `mqtt://127.0.0.1:${hub.bus.address!.port}`,
+    ...mqttUser,
+    commandTopic: LIGHT.commandTopic,
+    stateTopic: LIGHT.stateTopic,
+  });
+  return {
+    hub,
+    light,
+    dir,
+    log,
+    async enroll(id, room) {
+      const { privateKey, publicKey } = await generateKeyPair('EdDSA', {
+        crv: 'Ed25519',
+        extractable: true,
+      });
+      const publicKeyPem = await exportSPKI(publicKey);
+      const privateKeyPem = await exportPKCS8(privateKey);
+      await hub.satellites.enroll({ id, name: `${room} satellite`, room, publicKey: publicKeyPem });
+      return {
+        id,
+        signer: await TokenSigner.fromPem(privateKeyPem, id, config.hubId),
+        privateKeyPem,
+        publicKeyPem,
+      };
+    },
+    async close() {
+      await light.close();
+      await hub.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Collects reply audio in memory. */
+export class MemorySink implements AudioSink {
+  readonly replies: { rate: number; pcm: Int16Array }[] = [];
+  async play(chunks: AsyncIterable<AudioChunk>): Promise<void> {
+    const parts: Int16Array[] = [];
+    let rate = 0;
+    for await (const c of chunks) {
+      parts.push(c.pcm);
+      rate = c.rate;
+    }
+    const pcm = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      pcm.set(p, at);
+      at += p.length;
+    }
+    this.replies.push({ rate, pcm });
+  }
+  async close(): Promise<void> {}
+}
+
+export interface Exchange {
+  readonly wake?: { name: string; score: number; timestampMs: number };
+  readonly events: { at: number; event: DownEvent }[];
+  readonly record?: SessionRecord;
+  readonly reply?: { rate: number; pcm: Int16Array };
+}
+
+/**
+ * Runs one satellite over `audio` until its session ends; returns what happened.
+ * The wake engine may be shared between runs (it is reset after each session).
+ */
+export async function runExchange(
+  stack: Stack,
+  satellite: { id: string; signer: TokenSigner },
+  audio: WavAudio,
+  options: { realtime?: boolean; wake?: WakeEngine; sink?: AudioSink; preRollMs?: number } = {},
+): Promise<Exchange> {
+  const sink = options.sink ?? new MemorySink();
+  const wake = options.wake ?? (await createOpenWakeWord({}));
+  const link = new HubLink({
+    hubUrl: stack.hub.url(),
+    signer: satellite.signer,
+    hello: {
+      satelliteId: satellite.id,
+      capabilities: {
+        wakeWords: ['hey_jarvis'],
+        audioIn: { rate: 16000, width: 2, channels: 1 },
+        audioOut: true,
+        leds: false,
+      },
+    },
+    log: stack.log,
+  });
+  const ready = new Promise<void>((resolve) => link.once('ready', () => resolve()));
+  link.start();
+  await ready;
+  const started = Date.now();
+  const events: { at: number; event: DownEvent }[] = [];
+  link.on('event', (event) => events.push({ at: Date.now() - started, event }));
+  let record: SessionRecord | undefined;
+  const recorded = new Promise<void>((resolve) =>
+    stack.hub.onSessionEnd((r) => {
+      if (r.satelliteId === satellite.id) {
+        record = r;
+        resolve();
+      }
+    }),
+  );
+  const sat = new Satellite({
+    link,
+    source: wavSource(audio, { realtime: options.realtime ?? false, tailSilenceMs: 1500 }),
+    sink,
+    wake,
+    leds: logLeds(stack.log),
+    log: stack.log,
+    ...(options.preRollMs === undefined ? {} : { preRollMs: options.preRollMs }),
+  });
+  let wakeDetection: Exchange['wake'];
+  sat.on('wake', (d) => (wakeDetection = d));
+  await sat.run();
+  if (wakeDetection) await Promise.race([recorded, new Promise((r) => setTimeout(r, 5000))]);
+  await link.stop();
+  if (!options.wake) await wake.close();
+  const reply = sink instanceof MemorySink ? sink.replies.at(-1) : undefined;
+  return {
+    ...(wakeDetection ? { wake: wakeDetection } : {}),
+    events,
+    ...(record ? { record } : {}),
+    ...(reply ? { reply } : {}),
+  };
+}
