@@ -26,8 +26,8 @@ const out = resolve(values.out);
 await mkdir(out, { recursive: true });
 
 const t0 = Date.now();
-const line = (what: string, detail: string): void =>
-  console.log(`${String(Date.now() - t0).padStart(6)} ms  ${what.padEnd(22)} ${detail}`);
+const line = (what: string, detail: string, at = Date.now()): void =>
+  console.log(`${String(at - t0).padStart(6)} ms  ${what.padEnd(22)} ${detail}`);
 
 line(
   'starting',
@@ -37,7 +37,8 @@ const stack = await startStack();
 line('hub ready', stack.hub.url());
 const sat = await stack.enroll('kitchen', 'kitchen');
 line('satellite enrolled', 'kitchen (room: kitchen), Ed25519 key');
-stack.light.onCommand((payload) => line('mqtt published', `${LIGHT.commandTopic} ${payload}`));
+const published: { at: number; payload: string }[] = [];
+stack.light.onCommand((payload) => published.push({ at: Date.now(), payload }));
 
 const audio = await speak(values.text, values.voice as TestVoice, { leadMs: 500, trailMs: 300 });
 const inputWav = join(out, 'command.wav');
@@ -49,23 +50,35 @@ line(
 console.log(`light state before: ${stack.light.state}`);
 
 const result = await runExchange(stack, sat, audio, { realtime: !values.fast });
-if (!result.wake) {
+// The timeline, in the order things happened.
+const timeline: [number, string, string][] = [];
+if (result.wake) {
+  const { name, score, timestampMs, at } = result.wake;
+  timeline.push([
+    at,
+    'wake word',
+    `${name} score ${score.toFixed(3)} at ${Math.round(timestampMs)} ms of audio`,
+  ]);
+} else {
   console.error('no wake word detected');
   process.exitCode = 1;
-} else {
-  line(
-    'wake word',
-    `${result.wake.name} score ${result.wake.score.toFixed(3)} at ${Math.round(result.wake.timestampMs)} ms of audio`,
-  );
 }
-for (const { event } of result.events) {
-  if (event.type === 'transcript' && event.final) line('transcript', `"${event.text}"`);
+for (const { at, payload } of published)
+  timeline.push([at, 'mqtt published', `${LIGHT.commandTopic} ${payload}`]);
+for (const { at, event } of result.events) {
+  if (event.type === 'transcript' && !event.final)
+    timeline.push([at, 'partial transcript', `"${event.text}"`]);
+  else if (event.type === 'transcript') timeline.push([at, 'transcript', `"${event.text}"`]);
   else if (event.type === 'listening' && !event.active)
-    line('end of speech', 'hub stopped listening');
-  else if (event.type === 'intent') line('intent', `${event.name} ${JSON.stringify(event.slots)}`);
-  else if (event.type === 'reply') line('reply', `"${event.text}"`);
-  else if (event.type === 'session-end') line('session end', event.outcome);
+    timeline.push([at, 'end of speech', 'hub stopped listening']);
+  else if (event.type === 'intent')
+    timeline.push([at, 'intent', `${event.name} ${JSON.stringify(event.slots)}`]);
+  else if (event.type === 'reply') timeline.push([at, 'reply', `"${event.text}"`]);
+  else if (event.type === 'tts-start')
+    timeline.push([at, 'reply audio', 'first TTS frames streaming']);
+  else if (event.type === 'session-end') timeline.push([at, 'session end', event.outcome]);
 }
+for (const [at, what, detail] of timeline.sort((a, b) => a[0] - b[0])) line(what, detail, at);
 const t = result.record?.timings ?? {};
 console.log(`\nstage timings (ms): ${JSON.stringify(t)}`);
 console.log(`end of speech → first reply audio: ${t.speechEndToFirstAudioMs ?? 'n/a'} ms`);

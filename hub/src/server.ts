@@ -163,13 +163,11 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   app.setErrorHandler((err, _req, reply) => {
     if (err instanceof AppError) return reply.status(err.httpStatus).send(err.toWire());
     const status = (err as { statusCode?: number }).statusCode ?? 500;
-    return reply
-      .status(status)
-      .send({
-        code: status < 500 ? 'bad-request' : 'internal',
-        message: status < 500 ? (err as Error).message : 'internal error',
-        retryable: status >= 500,
-      });
+    return reply.status(status).send({
+      code: status < 500 ? 'bad-request' : 'internal',
+      message: status < 500 ? (err as Error).message : 'internal error',
+      retryable: status >= 500,
+    });
   });
 
   app.get('/health', () => ({ status: 'ok' }));

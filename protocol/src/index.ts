@@ -4,6 +4,7 @@ export * from './wav.js';
 export * from './version.js';
 export * from './errors.js';
 export * from './limits.js';
+export * from './json.js';
 export * from './events/index.js';
 export * from './events/codec.js';
 export * from './audio-frame.js';

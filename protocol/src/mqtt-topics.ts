@@ -1,13 +1,16 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { ProtocolError } from './errors.js';
-import { SATELLITE_ID_PATTERN } from './limits.js';
+import { parseBoundedJson } from './json.js';
+import { MAX_EPOCH_MS, MAX_STATUS_BYTES, SATELLITE_ID_PATTERN } from './limits.js';
 
 /**
  * The MQTT binding of the protocol: per satellite, JSON events up and down, binary audio frames
  * up and down, and a retained status that the broker's last-will turns to offline.
  */
-export const TOPIC_PREFIX = 'jarvis/v1/satellite';
+export const MQTT_PREFIX = 'jarvis/v1';
+/** Every per-satellite topic starts with this. */
+export const TOPIC_PREFIX = `${MQTT_PREFIX}/satellite`;
 
 export type SatelliteChannel = 'up' | 'down' | 'audio-up' | 'audio-down' | 'status';
 const CHANNEL_PATH: Record<SatelliteChannel, string> = {
@@ -27,9 +30,19 @@ export interface SatelliteTopics {
   readonly status: string;
 }
 
+/**
+ * The five topics of one satellite: `up`/`down` carry JSON events, `audioUp`/`audioDown` binary
+ * audio frames, `status` the retained {@link SatelliteStatus}.
+ * @throws ProtocolError 'bad-event' for an id that does not match SATELLITE_ID_PATTERN (which
+ *   also keeps `+`, `#` and `/` out of the topic).
+ */
 export function satelliteTopics(satelliteId: string): SatelliteTopics {
-  if (!ID.test(satelliteId))
-    throw new ProtocolError('bad-event', `invalid satellite id "${satelliteId.slice(0, 64)}"`);
+  if (typeof satelliteId !== 'string' || !ID.test(satelliteId)) {
+    throw new ProtocolError(
+      'bad-event',
+      `invalid satellite id "${String(satelliteId).slice(0, 64)}"`,
+    );
+  }
   const base = `${TOPIC_PREFIX}/${satelliteId}`;
   return {
     up: `${base}/up`,
@@ -40,15 +53,22 @@ export function satelliteTopics(satelliteId: string): SatelliteTopics {
   };
 }
 
+/** What {@link parseSatelliteTopic} finds in a topic. */
+export interface SatelliteTopicRef {
+  readonly satelliteId: string;
+  readonly channel: SatelliteChannel;
+}
+
 /** A subscription filter for one channel of every satellite. */
 export function allSatellites(channel: SatelliteChannel): string {
   return `${TOPIC_PREFIX}/+/${CHANNEL_PATH[channel]}`;
 }
 
-/** Reads a concrete topic back; null for anything that is not exactly one of ours. */
-export function parseSatelliteTopic(
-  topic: string,
-): { satelliteId: string; channel: SatelliteChannel } | null {
+/**
+ * Reads a concrete topic back; null for anything that is not exactly one of ours (wildcards,
+ * bad ids, missing or extra levels, other prefixes). Never throws.
+ */
+export function parseSatelliteTopic(topic: string): SatelliteTopicRef | null {
   if (typeof topic !== 'string' || !topic.startsWith(`${TOPIC_PREFIX}/`)) return null;
   const rest = topic.slice(TOPIC_PREFIX.length + 1);
   const slash = rest.indexOf('/');
@@ -62,38 +82,52 @@ export function parseSatelliteTopic(
   return null;
 }
 
+/** The retained payload on `.../status`: online, or (from the last will) offline. */
 export const SatelliteStatusSchema = Type.Object(
   {
     online: Type.Boolean(),
-    timeMs: Type.Number({ minimum: 0, maximum: 1e14 }),
+    /** When this status was published (for the last will: when the session connected). */
+    timeMs: Type.Number({ minimum: 0, maximum: MAX_EPOCH_MS }),
+    /** The negotiated protocol version, when online. */
     version: Type.Optional(Type.Integer({ minimum: 1, maximum: 255 })),
   },
   { additionalProperties: false },
 );
 export type SatelliteStatus = Static<typeof SatelliteStatusSchema>;
+/** The same schema under the type's name, for `SatelliteStatus` as both value and type. */
+export const SatelliteStatus = SatelliteStatusSchema;
 const statusCheck = TypeCompiler.Compile(SatelliteStatusSchema);
 
 export function encodeStatus(status: SatelliteStatus): string {
   return JSON.stringify(status);
 }
 
-/** Throws only ProtocolError. */
+/**
+ * Decodes a status payload.
+ * @throws ProtocolError only: json-too-large, bad-json, bad-event.
+ */
 export function decodeStatus(input: string | Uint8Array): SatelliteStatus {
-  if (input.length > 1024) throw new ProtocolError('json-too-large', 'status payload too large');
   let value: unknown;
   try {
-    value = JSON.parse(typeof input === 'string' ? input : new TextDecoder().decode(input));
-  } catch {
-    throw new ProtocolError('bad-json', 'status is not valid JSON');
+    value = parseBoundedJson(input, MAX_STATUS_BYTES, 'status');
+    if (statusCheck.Check(value)) return value;
+  } catch (err) {
+    if (err instanceof ProtocolError) throw err;
+    throw new ProtocolError('bad-event', 'status could not be decoded', String(err));
   }
-  if (!statusCheck.Check(value))
-    throw new ProtocolError('bad-event', 'status does not match its schema');
-  return value;
+  const first = statusCheck.Errors(value).First();
+  throw new ProtocolError(
+    'bad-event',
+    `status: ${first ? `${first.path || '/'} ${first.message}` : 'does not match its schema'}`,
+  );
 }
 
 /** Retained, QoS 1: a late subscriber still learns who is online (MQTT 3.1.1 §3.3.1.3). */
 export const STATUS_PUBLISH_OPTIONS = { retain: true, qos: 1 } as const;
+/** The options shape MQTT.js and aedes take; plain data, no mqtt dependency. */
+export type StatusPublishOptions = typeof STATUS_PUBLISH_OPTIONS;
 
+/** The payload a satellite publishes on its status topic once connected. */
 export function onlineStatus(
   version: number,
   nowMs = Date.now(),
@@ -105,14 +139,18 @@ export function onlineStatus(
 }
 
 /** The last-will message the broker publishes if the satellite vanishes (MQTT 3.1.1 §3.1.2.5). */
-export function lastWillStatus(satelliteId: string): {
+export function lastWillStatus(
+  satelliteId: string,
+  connectedAtMs = Date.now(),
+): {
   topic: string;
   payload: string;
   options: typeof STATUS_PUBLISH_OPTIONS;
 } {
   return {
     topic: satelliteTopics(satelliteId).status,
-    payload: encodeStatus({ online: false, timeMs: 0 }),
+    // The will is fixed at CONNECT time, so the best timestamp it can carry is that moment.
+    payload: encodeStatus({ online: false, timeMs: connectedAtMs }),
     options: STATUS_PUBLISH_OPTIONS,
   };
 }

@@ -96,12 +96,14 @@ describe('jarvis-satellite CLI', () => {
     const stack = await startStack();
     stacks.push(stack);
     const sat = await stack.enroll('kitchen', 'kitchen');
+    const records: string[] = [];
+    stack.hub.onSessionEnd((r) => records.push(`${r.outcome}: ${r.transcript ?? ''}`));
     const dir = await mkdtemp(join(tmpdir(), 'sat-cli-'));
     await writeFile(join(dir, 'satellite.key'), sat.privateKeyPem, { mode: 0o600 });
     await writeFile(
       join(dir, 'in.wav'),
       encodeWav(
-        await speak('hey jarvis, turn on the kitchen light', 'festival', {
+        await speak('hey jarvis, turn on the kitchen light', 'flite', {
           leadMs: 500,
           trailMs: 200,
         }),
@@ -131,6 +133,7 @@ describe('jarvis-satellite CLI', () => {
         timeout: 60_000,
       },
     );
+    expect(records).toEqual(['ok: hey jarvis turn on the kitchen light']);
     expect(stack.light.state).toBe('ON');
     const reply = decodeWav(await readFile(join(dir, 'reply.wav')));
     expect(reply.pcm.length / reply.rate).toBeGreaterThan(0.5);

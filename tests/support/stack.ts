@@ -138,7 +138,8 @@ export class MemorySink implements AudioSink {
 }
 
 export interface Exchange {
-  readonly wake?: { name: string; score: number; timestampMs: number };
+  readonly wake?: { name: string; score: number; timestampMs: number; at: number };
+  /** Hub events as the satellite received them; `at` is epoch ms. */
   readonly events: { at: number; event: DownEvent }[];
   readonly record?: SessionRecord;
   readonly reply?: { rate: number; pcm: Int16Array };
@@ -173,9 +174,8 @@ export async function runExchange(
   const ready = new Promise<void>((resolve) => link.once('ready', () => resolve()));
   link.start();
   await ready;
-  const started = Date.now();
   const events: { at: number; event: DownEvent }[] = [];
-  link.on('event', (event) => events.push({ at: Date.now() - started, event }));
+  link.on('event', (event) => events.push({ at: Date.now(), event }));
   let record: SessionRecord | undefined;
   const recorded = new Promise<void>((resolve) =>
     stack.hub.onSessionEnd((r) => {
@@ -195,7 +195,7 @@ export async function runExchange(
     ...(options.preRollMs === undefined ? {} : { preRollMs: options.preRollMs }),
   });
   let wakeDetection: Exchange['wake'];
-  sat.on('wake', (d) => (wakeDetection = d));
+  sat.on('wake', (d) => (wakeDetection = { ...d, at: Date.now() }));
   await sat.run();
   if (wakeDetection) await Promise.race([recorded, new Promise((r) => setTimeout(r, 5000))]);
   await link.stop();

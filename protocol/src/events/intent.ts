@@ -1,22 +1,31 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { MAX_SLOT_VALUE_CHARS, MAX_SLOTS } from '../limits.js';
 import { Name, SessionId, strict, Text } from './common.js';
 
+/**
+ * Slot names: snake_case identifiers. The look-ahead refuses the keys that mean something to
+ * JavaScript objects (`__proto__`, `constructor`, `prototype`), so a decoded slot map is safe
+ * to spread or `Object.assign` into another object.
+ */
+export const SLOT_NAME_PATTERN = '^(?!(?:__proto__|constructor|prototype)$)[a-z_][a-z0-9_]{0,31}$';
+
+/** Hub → satellite: what the hub understood, for display and logs. */
 export const Intent = Type.Object(
   {
     type: Type.Literal('intent'),
     sessionId: SessionId,
     name: Name,
+    // additionalProperties false makes the key pattern binding, not merely descriptive.
     slots: Type.Record(
-      Type.String({ pattern: '^[a-z_]{1,32}$' }),
-      Type.String({ maxLength: 200 }),
-      {
-        maxProperties: 16,
-      },
+      Type.String({ pattern: SLOT_NAME_PATTERN }),
+      Type.String({ maxLength: MAX_SLOT_VALUE_CHARS }),
+      { maxProperties: MAX_SLOTS, additionalProperties: false },
     ),
   },
   strict,
 );
 
+/** Hub → satellite: the spoken answer as text (the audio follows as a TTS stream). */
 export const Reply = Type.Object(
   { type: Type.Literal('reply'), sessionId: SessionId, text: Text },
   strict,
@@ -29,6 +38,9 @@ export const SESSION_OUTCOMES = [
   'cancelled',
   'error',
 ] as const;
+export type SessionOutcome = (typeof SESSION_OUTCOMES)[number];
+
+/** Hub → satellite: the session is over; the satellite returns to wake-word listening. */
 export const SessionEnd = Type.Object(
   {
     type: Type.Literal('session-end'),
