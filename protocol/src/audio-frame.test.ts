@@ -7,8 +7,8 @@ import {
   MAX_AUDIO_FRAME_SAMPLES,
   type AudioFrame,
 } from './audio-frame.js';
-import { ProtocolError } from './errors.js';
 import { MAX_AUDIO_FRAME_BYTES } from './limits.js';
+import { protocolErrorCode } from './testing/error-code.js';
 
 // Written out by hand from the layout: version, kind, stream (LE), sequence (LE), timestamp (LE), samples (LE).
 const GOLDEN = Uint8Array.from([
@@ -23,14 +23,7 @@ const FRAME = {
   pcm: Int16Array.from([1, -1, -32768, 32767]),
 } as const;
 
-const code = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof ProtocolError ? err.code : `not a ProtocolError: ${String(err)}`;
-  }
-  return undefined;
-};
+const code = protocolErrorCode;
 
 describe('audio frame codec', () => {
   it('encodes-to-the-golden-bytes', () => {

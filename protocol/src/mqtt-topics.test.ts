@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { ProtocolError } from './errors.js';
 import { MAX_STATUS_BYTES } from './limits.js';
 import {
   allSatellites,
@@ -13,15 +12,9 @@ import {
   satelliteTopics,
   type SatelliteChannel,
 } from './mqtt-topics.js';
+import { protocolErrorCode } from './testing/error-code.js';
 
-const code = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof ProtocolError ? err.code : `not a ProtocolError: ${String(err)}`;
-  }
-  return undefined;
-};
+const code = protocolErrorCode;
 
 describe('MQTT topics', () => {
   it('builds-every-channel-under-jarvis-v1', () => {

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { decodeWav, encodeWav, rms } from '@jarvis/protocol';
-import { Backoff, HubLink } from '@jarvis/satellite';
+import { Backoff } from '@jarvis/satellite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../support/servers.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { linkFor, startStack, type Stack } from '../support/stack.js';
 import { speak } from '../support/voices.js';
 
 const run = promisify(execFile);
@@ -22,21 +22,7 @@ describe('satellite link', () => {
     const first = await startStack({ port });
     stacks.push(first);
     const sat = await first.enroll('kitchen', 'kitchen');
-    const link = new HubLink({
-      hubUrl: first.hub.url(),
-      signer: sat.signer,
-      hello: {
-        satelliteId: 'kitchen',
-        capabilities: {
-          wakeWords: [],
-          audioIn: { rate: 16000, width: 2, channels: 1 },
-          audioOut: true,
-          leds: false,
-        },
-      },
-      log: first.log,
-      backoff: new Backoff(50, 500),
-    });
+    const link = linkFor(first, sat, new Backoff(50, 500));
     let readyCount = 0;
     link.on('ready', () => readyCount++);
     const down = new Promise<void>((resolve) => link.once('down', () => resolve()));
@@ -65,21 +51,7 @@ describe('satellite link', () => {
     stacks.push(stack);
     const sat = await stack.enroll('kitchen', 'kitchen');
     await stack.hub.satellites.revoke('kitchen');
-    const link = new HubLink({
-      hubUrl: stack.hub.url(),
-      signer: sat.signer,
-      hello: {
-        satelliteId: 'kitchen',
-        capabilities: {
-          wakeWords: [],
-          audioIn: { rate: 16000, width: 2, channels: 1 },
-          audioOut: true,
-          leds: false,
-        },
-      },
-      log: stack.log,
-      backoff: new Backoff(50, 200),
-    });
+    const link = linkFor(stack, sat, new Backoff(50, 200));
     const refused = new Promise<[number, string]>((resolve) =>
       link.once('refused', (status, body) => resolve([status, body])),
     );

@@ -6,6 +6,8 @@ import { exportPKCS8, exportSPKI, generateKeyPair } from 'jose';
 import { pino, type Logger } from 'pino';
 import { parseConfig, startHub, type Engines, type Hub, type SessionRecord } from '@jarvis/hub';
 import type { AudioChunk, DownEvent, WavAudio } from '@jarvis/protocol';
+import type {
+  Backoff} from '@jarvis/satellite';
 import {
   HubLink,
   Satellite,
@@ -116,6 +118,29 @@ export async function startStack(
   };
 }
 
+/** A satellite's link to the stack's hub, as a real satellite would open it. */
+export function linkFor(
+  stack: Stack,
+  satellite: { id: string; signer: TokenSigner },
+  backoff?: Backoff,
+): HubLink {
+  return new HubLink({
+    hubUrl: stack.hub.url(),
+    signer: satellite.signer,
+    hello: {
+      satelliteId: satellite.id,
+      capabilities: {
+        wakeWords: ['hey_jarvis'],
+        audioIn: { rate: 16000, width: 2, channels: 1 },
+        audioOut: true,
+        leds: false,
+      },
+    },
+    log: stack.log,
+    ...(backoff ? { backoff } : {}),
+  });
+}
+
 /** Collects reply audio in memory. */
 export class MemorySink implements AudioSink {
   readonly replies: { rate: number; pcm: Int16Array }[] = [];
@@ -157,20 +182,7 @@ export async function runExchange(
 ): Promise<Exchange> {
   const sink = options.sink ?? new MemorySink();
   const wake = options.wake ?? (await createOpenWakeWord({}));
-  const link = new HubLink({
-    hubUrl: stack.hub.url(),
-    signer: satellite.signer,
-    hello: {
-      satelliteId: satellite.id,
-      capabilities: {
-        wakeWords: ['hey_jarvis'],
-        audioIn: { rate: 16000, width: 2, channels: 1 },
-        audioOut: true,
-        leds: false,
-      },
-    },
-    log: stack.log,
-  });
+  const link = linkFor(stack, satellite);
   const ready = new Promise<void>((resolve) => link.once('ready', () => resolve()));
   link.start();
   await ready;

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ProtocolError } from '../errors.js';
+import type { ProtocolError } from '../errors.js';
 import { MAX_JSON_BYTES, MAX_SLOTS, MAX_TEXT_CHARS } from '../limits.js';
 import { decodeDownEvent, decodeUpEvent, encodeEvent } from './codec.js';
 import { EVENTS, type DownEvent, type UpEvent } from './index.js';
+import { protocolErrorCode } from '../testing/error-code.js';
 
 const sid = '0b7e6a52-4c1f-4c5e-9d43-6f1f3c1d2a9e';
 const HELLO = {
@@ -64,14 +65,7 @@ const DOWN: DownEvent[] = [
 ];
 
 /** The error code `fn` throws; a non-ProtocolError is reported as such so the test fails. */
-const code = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof ProtocolError ? err.code : `not a ProtocolError: ${String(err)}`;
-  }
-  return undefined;
-};
+const code = protocolErrorCode;
 const json = (o: unknown): string => JSON.stringify(o);
 
 describe('event codec: round trips', () => {

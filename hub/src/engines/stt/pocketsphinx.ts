@@ -192,6 +192,12 @@ export class PocketsphinxStt implements SttEngine {
         }
       }
       const audioEnded = performance.now();
+      const final = (text: string, source: 'grammar' | 'general'): SttEvent => ({
+        type: 'final',
+        text,
+        source,
+        finalizeMs: performance.now() - audioEnded,
+      });
       dec.endUtt();
       inUtt = false;
       let hyp = dec.hypothesis();
@@ -207,12 +213,7 @@ export class PocketsphinxStt implements SttEngine {
         hyp = dec.hypothesis();
       }
       if (kind === 'general' || keptSamples === 0) {
-        yield {
-          type: 'final',
-          text: hyp?.text ?? '',
-          source: kind,
-          finalizeMs: performance.now() - audioEnded,
-        };
+        yield final(hyp?.text ?? '', kind);
         return;
       }
       const all = concatPcm(kept, keptSamples);
@@ -229,12 +230,7 @@ export class PocketsphinxStt implements SttEngine {
           judged.leadingScore !== undefined &&
           keepAmbiguous(judged, 0, undefined));
       if (hyp && accepted) {
-        yield {
-          type: 'final',
-          text: hyp.text,
-          source: 'grammar',
-          finalizeMs: performance.now() - audioEnded,
-        };
+        yield final(hyp.text, 'grammar');
         return;
       }
       const general = await this.decodeGeneral(all, ctx);
@@ -245,20 +241,10 @@ export class PocketsphinxStt implements SttEngine {
         grammarScore !== undefined &&
         keepAmbiguous(judged, grammarScore, general.scorePerFrame)
       ) {
-        yield {
-          type: 'final',
-          text: hyp.text,
-          source: 'grammar',
-          finalizeMs: performance.now() - audioEnded,
-        };
+        yield final(hyp.text, 'grammar');
         return;
       }
-      yield {
-        type: 'final',
-        text: general.text,
-        source: 'general',
-        finalizeMs: performance.now() - audioEnded,
-      };
+      yield final(general.text, 'general');
     } finally {
       if (inUtt) dec.endUtt();
       // Not awaited: a stalled source only settles its return() once its pending next() does.
