@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Engines and test servers come from Debian: speech recognition, test voices, audio tools, brokers.
-PACKAGES=(pocketsphinx pocketsphinx-en-us libpocketsphinx3 pocketsphinx-testdata espeak-ng flite festival sox
+PACKAGES=(pocketsphinx pocketsphinx-en-us libpocketsphinx3 pocketsphinx-testdata espeak-ng flite festival festvox-kallpc16k sox
   mosquitto redis-server postgresql-15)
 
 missing=()

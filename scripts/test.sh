@@ -6,4 +6,5 @@ bash scripts/setup.sh
 export NPM_CONFIG_LOGLEVEL=error
 echo "== typecheck"; npx tsc -p tsconfig.json
 echo "== lint"; npx eslint --max-warnings 0 .
+echo "== format"; npx prettier --check . >/dev/null || { npx prettier --list-different .; echo "run: npx prettier --write ."; exit 1; }
 echo "== tests"; npx vitest run

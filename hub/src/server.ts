@@ -91,6 +91,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   };
   const online = new Map<string, SatelliteConnection>();
   const active = new Map<string, VoiceSession>();
+  const sessionOf = (conn: SatelliteConnection): VoiceSession | undefined =>
+    conn.sessionId ? active.get(conn.sessionId) : undefined;
 
   const hooks: ConnectionHooks = {
     hubId: config.hubId,
@@ -104,7 +106,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       metrics.satellitesOnline.set(online.size);
     },
     onWake(conn, wake) {
-      if (conn.sessionId && active.has(conn.sessionId)) {
+      if (sessionOf(conn)) {
         conn.sendError('session-busy', 'a session is already open on this satellite', true);
         return;
       }
@@ -132,23 +134,22 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         for (const l of listeners) l(record);
       });
     },
+    onAudioStart(conn, preRollMs) {
+      sessionOf(conn)?.startAudio(preRollMs);
+    },
     onAudio(conn, chunk) {
-      const s = conn.sessionId ? active.get(conn.sessionId) : undefined;
-      s?.pushAudio(chunk);
+      sessionOf(conn)?.pushAudio(chunk);
     },
     onAudioStop(conn) {
-      const s = conn.sessionId ? active.get(conn.sessionId) : undefined;
-      s?.endAudio();
+      sessionOf(conn)?.endAudio();
     },
     onCancel(conn) {
-      const s = conn.sessionId ? active.get(conn.sessionId) : undefined;
-      s?.cancel('satellite asked');
+      sessionOf(conn)?.cancel('satellite asked');
     },
     onClose(conn) {
       if (online.get(conn.satellite.id) === conn) online.delete(conn.satellite.id);
       metrics.satellitesOnline.set(online.size);
-      const s = conn.sessionId ? active.get(conn.sessionId) : undefined;
-      s?.cancel('satellite disconnected');
+      sessionOf(conn)?.cancel('satellite disconnected');
     },
   };
 

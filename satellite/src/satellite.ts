@@ -104,14 +104,23 @@ export class Satellite extends EventEmitter<SatelliteEvents> {
     const { link, leds } = this.options;
     const stream = (this.streamId = (this.streamId + 1) & 0xffff);
     link.send({ type: 'wake', name: detection.name, score: detection.score, timeMs: Date.now() });
-    link.send({ type: 'audio-start', stream, kind: 'mic', rate: MIC_RATE, width: 2, channels: 1 });
-    this.sessionOpen = true;
-    this.streaming = {
+    const afterMs = Math.max(0, detection.timestampMs - (this.options.preRollMs ?? 1500));
+    const first = this.recent.find((c) => c.timestampMs >= afterMs);
+    const preRollMs = Math.max(
+      0,
+      Math.round(detection.timestampMs - (first?.timestampMs ?? detection.timestampMs)),
+    );
+    link.send({
+      type: 'audio-start',
       stream,
-      sequence: 0,
-      startedAt: Date.now(),
-      afterMs: detection.timestampMs - (this.options.preRollMs ?? 1500),
-    };
+      kind: 'mic',
+      rate: MIC_RATE,
+      width: 2,
+      channels: 1,
+      preRollMs,
+    });
+    this.sessionOpen = true;
+    this.streaming = { stream, sequence: 0, startedAt: Date.now(), afterMs };
     leds.show('listening');
     // Catch up from the pre-roll point: the wake engine may lag behind the microphone.
     for (const chunk of this.recent) this.streamChunk(chunk);

@@ -6,8 +6,7 @@ import { exportPKCS8, exportSPKI, generateKeyPair } from 'jose';
 import { pino, type Logger } from 'pino';
 import { parseConfig, startHub, type Engines, type Hub, type SessionRecord } from '@jarvis/hub';
 import type { AudioChunk, DownEvent, WavAudio } from '@jarvis/protocol';
-import type {
-  Backoff} from '@jarvis/satellite';
+import type { Backoff } from '@jarvis/satellite';
 import {
   HubLink,
   Satellite,

@@ -18,18 +18,25 @@ const USAGE = `usage:
   jarvis-hub revoke --id ID [--config FILE]`;
 
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      config: { type: 'string' },
-      id: { type: 'string' },
-      name: { type: 'string' },
-      room: { type: 'string' },
-      'public-key': { type: 'string' },
-      help: { type: 'boolean' },
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string' },
+        id: { type: 'string' },
+        name: { type: 'string' },
+        room: { type: 'string' },
+        'public-key': { type: 'string' },
+        help: { type: 'boolean' },
+      },
+    });
+  } catch (err) {
+    console.error(`jarvis-hub: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
   if (values.help) {
     console.log(USAGE);
     return 0;
@@ -83,9 +90,8 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exit(code);
   },
   (err: unknown) => {
-    const log = pino();
     if (err instanceof AppError) console.error(`jarvis-hub: ${err.message}`);
-    else log.fatal({ err }, 'jarvis-hub failed');
+    else pino().fatal({ err }, 'jarvis-hub failed');
     process.exit(1);
   },
 );

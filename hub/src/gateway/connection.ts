@@ -35,6 +35,7 @@ export interface ConnectionHooks {
   readonly log: Logger;
   /** A wake word was heard: open a session (or refuse with an AppError-like throw). */
   onWake(conn: SatelliteConnection, wake: { name: string; score: number }): void;
+  onAudioStart(conn: SatelliteConnection, preRollMs: number): void;
   onAudio(conn: SatelliteConnection, chunk: AudioChunk): void;
   onAudioStop(conn: SatelliteConnection): void;
   onCancel(conn: SatelliteConnection): void;
@@ -186,6 +187,7 @@ export class SatelliteConnection implements SessionIo {
           this.sendError('bad-audio-format', `mic audio must be ${MIC_RATE} Hz mono s16`);
         } else {
           this.mic = { stream: event.stream, samples: 0 };
+          this.hooks.onAudioStart(this, event.preRollMs ?? 0);
         }
         return;
       case 'audio-stop':

@@ -44,6 +44,10 @@ describe('intent matching', () => {
 
   it('strips-the-wake-word-tail-left-by-the-pre-roll', () => {
     expect(normalise('hey jarvis jarvis what time is it')).toBe('what time is it');
+    expect(normalise('k jarvis')).toBe('');
+    expect(normalise('and jarvis turn on the light')).toBe('turn on the light');
+    // "jarvis" later in a sentence is not the wake phrase.
+    expect(normalise('tell me about the jarvis project')).toBe('tell me about the jarvis project');
   });
 });
 

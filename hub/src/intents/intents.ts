@@ -23,8 +23,11 @@ export interface IntentMatch {
   readonly slots: Readonly<Record<string, string>>;
 }
 
-/** Words a satellite may leave in the audio before the command (the pre-roll keeps the wake word's tail). */
-const WAKE_PREFIX = /^(?:(?:hey|hi|okay|ok) )?(?:jarvis )+/;
+/**
+ * The wake phrase the satellite's pre-roll leaves before the command: "jarvis" within the first
+ * three words, with whatever the recogniser made of "hey" before it ("k jarvis", "and jarvis").
+ */
+const WAKE_PREFIX = /^(?:\S+ ){0,2}?(?:jarvis(?: |$))+/;
 
 export function normalise(text: string): string {
   return text

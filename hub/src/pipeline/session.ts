@@ -4,7 +4,7 @@ import type { DeviceRegistry } from '../devices/registry.js';
 import type { AudioChunk, SttEngine, SttEvent, TtsEngine, VadEngine } from '../engines/types.js';
 import { AppError, toAppError } from '../errors.js';
 import { handleIntent, type IntentOutcome } from '../intents/handle.js';
-import type { IntentMatch, IntentMatcher } from '../intents/intents.js';
+import { normalise, type IntentMatch, type IntentMatcher } from '../intents/intents.js';
 import type { HubMetrics, Stage } from '../metrics/metrics.js';
 import type { MqttBus } from '../mqtt/bus.js';
 import type { SatelliteRecord } from '../storage/satellites.js';
@@ -56,6 +56,8 @@ export class VoiceSession {
   private readonly timeline: Timeline;
   private readonly log: Logger;
   private speechStarted = false;
+  /** Stream ms recorded before the wake word fired, as the satellite announced. */
+  private preRollMs = 0;
   private utteranceEnded = false;
   private resolveEndpoint!: (
     reason: 'speech-end' | 'audio-stop' | 'no-speech' | 'too-long',
@@ -84,6 +86,11 @@ export class VoiceSession {
     this.timeline.audioArrived(chunk);
     this.vadIn.push(chunk);
     this.sttIn.push(chunk);
+  }
+
+  /** The satellite's microphone stream began, `preRollMs` of it from before the wake word. */
+  startAudio(preRollMs: number): void {
+    this.preRollMs = preRollMs;
   }
 
   /** The satellite stopped streaming. */
@@ -136,9 +143,11 @@ export class VoiceSession {
     try {
       io.send({ type: 'listening', sessionId: this.id, active: true });
       const vadDone = this.runVad(ctx, () => {
-        tooLong = setTimeout(() => this.endUtterance('too-long'), this.deps.maxUtteranceMs);
+        tooLong ??= setTimeout(() => this.endUtterance('too-long'), this.deps.maxUtteranceMs);
       });
       const sttDone = this.runStt(ctx);
+      // Awaited below unless the session ends first; then its failure must not go unhandled.
+      sttDone.catch(() => undefined);
       const why = await this.endpoint;
       io.send({ type: 'listening', sessionId: this.id, active: false });
       await vadDone;
@@ -152,7 +161,8 @@ export class VoiceSession {
       record.transcript = final.text;
       record.sttSource = final.source;
       this.log.debug({ transcript: final.text, source: final.source }, 'final transcript');
-      if (final.text.trim() === '') {
+      // Nothing but the wake phrase: the user said "hey jarvis" and no more.
+      if (normalise(final.text) === '') {
         outcome = 'no-speech';
         return record;
       }
@@ -205,6 +215,13 @@ export class VoiceSession {
         if (ev.type === 'speech-start' && !this.speechStarted) {
           this.speechStarted = true;
           onSpeech();
+        } else if (
+          ev.type === 'speech-end' &&
+          this.speechStarted &&
+          ev.timestampMs <= this.preRollMs
+        ) {
+          // Only the wake phrase (in the pre-roll) has ended: the request may follow a pause.
+          this.speechStarted = false;
         } else if (ev.type === 'speech-end' && this.speechStarted) {
           this.timeline.speechEnded(ev.timestampMs);
           this.endUtterance('speech-end');

@@ -11,6 +11,11 @@ export const AudioStart = Type.Object(
     width: Type.Literal(2),
     channels: Type.Integer({ minimum: 1, maximum: 2 }),
     sessionId: Type.Optional(SessionId),
+    /**
+     * Mic only: how many ms at the start of the stream come from before the wake word was
+     * detected. Speech that ends inside them is the wake phrase, not the request.
+     */
+    preRollMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 5000 })),
   },
   strict,
 );
