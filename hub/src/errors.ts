@@ -10,8 +10,13 @@ export type ErrorCode =
   | 'protocol-error'
   | 'audio-before-start'
   | 'session-busy'
+  | 'bad-request'
+  | 'engine-unavailable'
+  | 'engine-timeout'
+  | 'engine-protocol'
   | 'stt-failed'
   | 'tts-failed'
+  | 'wake-failed'
   | 'action-failed'
   | 'storage-failed'
   | 'internal';
@@ -27,8 +32,13 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   'protocol-error': 400,
   'audio-before-start': 400,
   'session-busy': 409,
+  'bad-request': 400,
+  'engine-unavailable': 503,
+  'engine-timeout': 504,
+  'engine-protocol': 502,
   'stt-failed': 500,
   'tts-failed': 500,
+  'wake-failed': 500,
   'action-failed': 502,
   'storage-failed': 503,
   internal: 500,

@@ -9,3 +9,4 @@ export * from './events/index.js';
 export * from './events/codec.js';
 export * from './audio-frame.js';
 export * from './mqtt-topics.js';
+export * from './wake-engine.js';

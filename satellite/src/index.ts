@@ -3,7 +3,7 @@ export { HubLink, type HubLinkOptions } from './link/hub-link.js';
 export { TokenSigner } from './link/token.js';
 export { Backoff } from './link/backoff.js';
 export { createOpenWakeWord } from './wake/openwakeword.js';
-export type { WakeEngine, WakeDetection } from './wake/types.js';
+export type { WakeEngine, WakeDetection } from '@jarvis/protocol';
 export { wavFileSource, wavSource, stdinSource, alsaSource } from './audio/sources.js';
 export { wavFileSink, aplaySink, speakerSink, nullSink, type AudioSink } from './audio/sinks.js';
 export { createLeds, logLeds, type Leds } from './gpio/leds.js';

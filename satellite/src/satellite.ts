@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { AudioSink } from './audio/sinks.js';
 import type { Leds } from './gpio/leds.js';
 import type { HubLink } from './link/hub-link.js';
-import type { WakeEngine } from './wake/types.js';
+import type { WakeEngine } from '@jarvis/protocol';
 
 export interface SatelliteOptions {
   readonly link: HubLink;

@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import type { AudioChunk } from '@jarvis/protocol';
 import { createSileroVad } from '../../hub/src/engines/vad/silero.js';
 import type { VadEvent } from '../../hub/src/engines/types.js';
+import { mix, pinkNoise, REFERENCE_NOISE_RMS } from '../support/noise.js';
 import { concat, speak, TEST_VOICES } from '../support/voices.js';
 
 const RATE = 16_000;
@@ -46,42 +47,11 @@ function span(pcm: Int16Array): { startMs: number; endMs: number } {
   return { startMs, endMs };
 }
 
-/** Pink noise as `sox synth pinknoise vol 0.05` makes it (RMS ~1 % of full scale). */
-async function pinkNoise(samples: number): Promise<Int16Array> {
-  const { execFile } = await import('node:child_process');
-  const { promisify } = await import('node:util');
-  const { stdout } = await promisify(execFile)(
-    'sox',
-    [
-      '-n',
-      '-r',
-      '16000',
-      '-c',
-      '1',
-      '-b',
-      '16',
-      '-e',
-      'signed-integer',
-      '-t',
-      'raw',
-      '-',
-      'synth',
-      `${samples / RATE}`,
-      'pinknoise',
-      'vol',
-      '0.05',
-    ],
-    { encoding: 'buffer', maxBuffer: 64 << 20 },
-  );
-  return new Int16Array(stdout.buffer, stdout.byteOffset, stdout.byteLength / 2);
-}
-
 const accuracy: Record<string, unknown> = {};
 const corpus: Int16Array[] = [];
 for (const voice of TEST_VOICES) {
   const clip = await speak('turn on the kitchen light', voice, { leadMs: 1000, trailMs: 1500 });
-  const noise = await pinkNoise(clip.pcm.length);
-  const noisy = clip.pcm.map((s, i) => Math.max(-32768, Math.min(32767, s + (noise[i] ?? 0))));
+  const noisy = mix(clip.pcm, pinkNoise(clip.pcm.length, REFERENCE_NOISE_RMS));
   const real = span(clip.pcm);
   const row: Record<string, unknown> = {};
   for (const [label, pcm] of [

@@ -16,8 +16,8 @@ export type SttEvent =
   | {
       readonly type: 'final';
       readonly text: string;
-      /** Which decoding produced the text: the command grammar or the general model. */
-      readonly source: 'grammar' | 'general';
+      /** Which decoding produced the text: the command grammar, the general model, or a remote engine. */
+      readonly source: 'grammar' | 'general' | 'remote';
       /** Milliseconds spent decoding after the last audio chunk arrived. */
       readonly finalizeMs: number;
     };

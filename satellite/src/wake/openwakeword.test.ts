@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AudioChunk, WavAudio } from '@jarvis/protocol';
 import { concat, speak, TEST_VOICES } from '../../../tests/support/voices.js';
 import { createOpenWakeWord } from './openwakeword.js';
-import type { WakeDetection, WakeEngine } from './types.js';
+import type { WakeDetection, WakeEngine } from '@jarvis/protocol';
 
 const RATE = 16_000;
 

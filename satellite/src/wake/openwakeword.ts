@@ -9,7 +9,7 @@ import {
   SESSION_OPTIONS,
   STEP_SAMPLES,
 } from './openwakeword-features.js';
-import type { WakeDetection, WakeEngine } from './types.js';
+import type { WakeDetection, WakeEngine } from '@jarvis/protocol';
 
 const SAMPLE_RATE = 16_000;
 /** Scores after start or reset() are ignored until the history holds this many real steps. */

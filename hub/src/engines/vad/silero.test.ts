@@ -2,14 +2,17 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import type { AudioChunk, WavAudio } from '@jarvis/protocol';
+import {
+  mix,
+  pinkNoise,
+  REFERENCE_NOISE_RMS as NOISE_RMS,
+} from '../../../../tests/support/noise.js';
 import { concat, speak, TEST_VOICES } from '../../../../tests/support/voices.js';
 import type { EngineContext, VadEngine, VadEvent } from '../types.js';
 import { createSileroVad } from './silero.js';
 
 const RATE = 16_000;
 const SILENCE_MS = 400;
-/** RMS of `sox -n synth pinknoise vol 0.05` (1 % of full scale), the reference noise level. */
-const NOISE_RMS = 340;
 
 /** An event and how far into the stream the engine had read when it yielded it. */
 interface Seen {
@@ -49,42 +52,6 @@ function speechSpan(pcm: Int16Array): { startMs: number; endMs: number } {
     endMs = ((i + frame) * 1000) / RATE;
   }
   return { startMs, endMs };
-}
-
-/** Deterministic pink noise (white noise through Paul Kellet's filter) at the given RMS. */
-function pinkNoise(samples: number, targetRms: number, seed = 7): Float64Array {
-  let state = seed;
-  const white = (): number => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
-  const out = new Float64Array(samples);
-  let b0 = 0,
-    b1 = 0,
-    b2 = 0,
-    b3 = 0,
-    b4 = 0,
-    b5 = 0,
-    b6 = 0;
-  for (let i = 0; i < samples; i++) {
-    const w = white();
-    b0 = 0.99886 * b0 + w * 0.0555179;
-    b1 = 0.99332 * b1 + w * 0.0750759;
-    b2 = 0.969 * b2 + w * 0.153852;
-    b3 = 0.8665 * b3 + w * 0.3104856;
-    b4 = 0.55 * b4 + w * 0.5329522;
-    b5 = -0.7616 * b5 - w * 0.016898;
-    out[i] = b0 + b1 + b2 + b3 + b4 + b5 + b6 + w * 0.5362;
-    b6 = w * 0.115926;
-  }
-  const rms = Math.sqrt(out.reduce((s, v) => s + v * v, 0) / samples);
-  return out.map((v) => (v * targetRms) / rms);
-}
-
-function mix(pcm: Int16Array, noise: Float64Array): Int16Array {
-  return pcm.map((s, i) => Math.max(-32768, Math.min(32767, Math.round(s + (noise[i] ?? 0)))));
 }
 
 /** One start/end pair, each within `slackMs` of the real span; the end is reported once the

@@ -1,4 +1,5 @@
-import type { AudioChunk } from '@jarvis/protocol';
+/** The wake word engine interface, shared by the satellite (local detection) and the hub (hub-side detection). */
+import type { AudioChunk } from './audio-chunk.js';
 
 export interface WakeDetection {
   /** Wake word model name, e.g. "hey_jarvis". */
