@@ -6,12 +6,14 @@ import { pino, type Logger } from 'pino';
 import { SatelliteTokenVerifier } from './auth/satellite-token.js';
 import type { HubConfig } from './config/config.js';
 import { DeviceRegistry } from './devices/registry.js';
-import { createDefaultEngines, type Engines } from './engines/registry.js';
+import { startSpeechServices } from './api/speech-services.js';
+import { createEngines, wakeEngineFactory, type Engines } from './engines/registry.js';
 import { AppError } from './errors.js';
 import { CLOSE, SatelliteConnection, type ConnectionHooks } from './gateway/connection.js';
 import { IntentMatcher } from './intents/intents.js';
 import { HubMetrics } from './metrics/metrics.js';
 import { connectExternalBroker, startEmbeddedBroker, type MqttBus } from './mqtt/bus.js';
+import { HubWake } from './pipeline/hub-wake.js';
 import { VoiceSession, type SessionDeps } from './pipeline/session.js';
 import { openDb, type Db } from './storage/db.js';
 import { SatelliteStore } from './storage/satellites.js';
@@ -20,8 +22,10 @@ import { SessionStore } from './storage/sessions.js';
 export interface HubOptions {
   readonly config: Readonly<HubConfig>;
   readonly log?: Logger;
-  /** Engines to use instead of the embedded defaults. */
+  /** Engines to use instead of the configured ones. */
   readonly engines?: Engines;
+  /** Where secrets (API keys) are read from; process.env by default. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export interface Hub {
@@ -36,6 +40,8 @@ export interface Hub {
   onSessionEnd(listener: (record: Awaited<VoiceSession['done']>) => void): void;
   /** http://host:port once listening. */
   url(): string;
+  /** The Wyoming server's port, when one is configured. */
+  readonly wyomingPort: number | undefined;
   close(): Promise<void>;
 }
 
@@ -67,9 +73,10 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       );
   }
   const matcher = new IntentMatcher(devices);
-  const engines = options.engines ?? (await createDefaultEngines(config, matcher.grammar(), log));
-  if (options.engines) engines.stt.setGrammar(matcher.grammar());
   const metrics = new HubMetrics();
+  const engines =
+    options.engines ?? (await createEngines(config, matcher.grammar(), log, metrics, options.env));
+  if (options.engines) engines.stt.setGrammar(matcher.grammar());
   const satellites = new SatelliteStore(db);
   const sessions = new SessionStore(db);
   const verifier = new SatelliteTokenVerifier({
@@ -87,12 +94,46 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     log,
     noSpeechTimeoutMs: config.session.noSpeechTimeoutMs,
     maxUtteranceMs: config.session.maxUtteranceMs,
+    endpointing: config.vad,
     timeZone: config.timeZone,
   };
   const online = new Map<string, SatelliteConnection>();
   const active = new Map<string, VoiceSession>();
   const sessionOf = (conn: SatelliteConnection): VoiceSession | undefined =>
     conn.sessionId ? active.get(conn.sessionId) : undefined;
+
+  /** Opens a session on `conn` for a wake-up heard by the satellite or by the hub. */
+  const openSession = (
+    conn: SatelliteConnection,
+    wake: { name: string; score: number },
+  ): VoiceSession | undefined => {
+    if (sessionOf(conn)) {
+      conn.sendError('session-busy', 'a session is already open on this satellite', true);
+      return undefined;
+    }
+    const session = new VoiceSession(sessionDeps, {
+      id: randomUUID(),
+      satellite: conn.satellite,
+      wake,
+      io: conn,
+    });
+    conn.sessionId = session.id;
+    active.set(session.id, session);
+    metrics.wakeups.inc({ satellite: conn.satellite.id });
+    void session.done.then(async (record) => {
+      active.delete(session.id);
+      if (conn.sessionId === session.id) conn.sessionId = undefined;
+      try {
+        await sessions.save(record);
+      } catch (err) {
+        metrics.error('storage', 'storage-failed');
+        log.error({ err: (err as Error).message, sessionId: record.id }, 'could not store session');
+      }
+      for (const l of listeners) l(record);
+    });
+    return session;
+  };
+  const hubWake = new HubWake({ createEngine: wakeEngineFactory(config), log });
 
   const hooks: ConnectionHooks = {
     hubId: config.hubId,
@@ -106,42 +147,29 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       metrics.satellitesOnline.set(online.size);
     },
     onWake(conn, wake) {
-      if (sessionOf(conn)) {
-        conn.sendError('session-busy', 'a session is already open on this satellite', true);
-        return;
-      }
-      const session = new VoiceSession(sessionDeps, {
-        id: randomUUID(),
-        satellite: conn.satellite,
-        wake,
-        io: conn,
-      });
-      conn.sessionId = session.id;
-      active.set(session.id, session);
-      metrics.wakeups.inc({ satellite: conn.satellite.id });
-      void session.done.then(async (record) => {
-        active.delete(session.id);
-        if (conn.sessionId === session.id) conn.sessionId = undefined;
-        try {
-          await sessions.save(record);
-        } catch (err) {
-          metrics.error('storage', 'storage-failed');
-          log.error(
-            { err: (err as Error).message, sessionId: record.id },
-            'could not store session',
-          );
-        }
-        for (const l of listeners) l(record);
-      });
+      openSession(conn, wake);
     },
     onAudioStart(conn, preRollMs) {
-      sessionOf(conn)?.startAudio(preRollMs);
+      const session = sessionOf(conn);
+      if (session) session.startAudio(preRollMs);
+      else if (conn.wakeOnHub) {
+        metrics.hubWakeSegments.inc({ satellite: conn.satellite.id });
+        hubWake.startSegment(conn.connectionId, (w) => {
+          const opened = openSession(conn, { name: w.detection.name, score: w.detection.score });
+          opened?.startAudio(w.preRollMs);
+          for (const chunk of w.audio) opened?.pushAudio(chunk);
+        });
+      }
     },
     onAudio(conn, chunk) {
-      sessionOf(conn)?.pushAudio(chunk);
+      const session = sessionOf(conn);
+      if (session) session.pushAudio(chunk);
+      else hubWake.push(conn.connectionId, chunk);
     },
     onAudioStop(conn) {
-      sessionOf(conn)?.endAudio();
+      const session = sessionOf(conn);
+      if (session) session.endAudio();
+      else hubWake.endSegment(conn.connectionId);
     },
     onCancel(conn) {
       sessionOf(conn)?.cancel('satellite asked');
@@ -150,6 +178,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       if (online.get(conn.satellite.id) === conn) online.delete(conn.satellite.id);
       metrics.satellitesOnline.set(online.size);
       sessionOf(conn)?.cancel('satellite disconnected');
+      void hubWake.forget(conn.connectionId);
     },
   };
 
@@ -213,6 +242,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     },
   );
 
+  const speech = await startSpeechServices({ app, config, engines, log, env: options.env });
   await app.listen({ host: config.host, port: config.port });
 
   return {
@@ -224,6 +254,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     devices,
     metrics,
     onSessionEnd: (l) => listeners.push(l),
+    wyomingPort: speech.wyomingPort,
     url() {
       const addr = app.server.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.port;
@@ -232,6 +263,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     async close() {
       for (const s of active.values()) s.cancel('hub shutting down');
       await Promise.allSettled([...active.values()].map((s) => s.done));
+      await speech.close();
+      await hubWake.close();
       await app.close();
       await Promise.allSettled([engines.stt.close(), engines.tts.close(), engines.vad.close()]);
       await bus.close();

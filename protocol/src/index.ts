@@ -10,3 +10,4 @@ export * from './events/codec.js';
 export * from './audio-frame.js';
 export * from './mqtt-topics.js';
 export * from './wake-engine.js';
+export * from './resample.js';

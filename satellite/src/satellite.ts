@@ -5,12 +5,16 @@ import type { AudioSink } from './audio/sinks.js';
 import type { Leds } from './gpio/leds.js';
 import type { HubLink } from './link/hub-link.js';
 import type { WakeEngine } from '@jarvis/protocol';
+import { SpeechGate, type SpeechGateOptions } from './wake/speech-gate.js';
 
 export interface SatelliteOptions {
   readonly link: HubLink;
   readonly source: AsyncIterable<AudioChunk>;
   readonly sink: AudioSink;
-  readonly wake: WakeEngine;
+  /** The wake word engine, or 'hub': stream speech-gated audio and let the hub listen. */
+  readonly wake: WakeEngine | 'hub';
+  /** The level gate used when the hub listens for the wake word. */
+  readonly gate?: SpeechGateOptions;
   readonly leds: Leds;
   readonly log: Logger;
   /**
@@ -31,6 +35,8 @@ export interface SatelliteEvents {
 }
 
 const MIC_RATE = 16000;
+/** Audio sent from before the gate opened, so the first syllable is whole. */
+const GATE_PRE_ROLL_MS = 300;
 
 /**
  * The satellite's main loop: microphone → wake word → stream to the hub while a session is
@@ -68,7 +74,10 @@ export class Satellite extends EventEmitter<SatelliteEvents> {
 
   /** Runs until the audio source ends and the last session has finished; then stops. */
   async run(): Promise<void> {
-    await this.watchWake(this.tap(this.options.source));
+    const audio = this.tap(this.options.source);
+    const { wake } = this.options;
+    if (wake === 'hub') await this.watchGate(audio);
+    else await this.watchWake(wake, audio);
     this.stopStreaming('audio source ended');
     await this.waitForSession(20_000);
     await Promise.allSettled([...this.playing]);
@@ -91,25 +100,48 @@ export class Satellite extends EventEmitter<SatelliteEvents> {
     }
   }
 
-  private async watchWake(audio: AsyncIterable<AudioChunk>): Promise<void> {
-    for await (const detection of this.options.wake.detect(audio, this.abort.signal)) {
-      if (this.muted || this.streaming || this.sessionOpen || !this.options.link.ready) continue;
+  /** Nothing is streaming and no session is open: a wake-up may start. */
+  private get idle(): boolean {
+    return !this.muted && !this.streaming && !this.sessionOpen && this.options.link.ready;
+  }
+
+  private async watchWake(wake: WakeEngine, audio: AsyncIterable<AudioChunk>): Promise<void> {
+    for await (const detection of wake.detect(audio, this.abort.signal)) {
+      if (!this.idle) continue;
       this.options.log.info({ name: detection.name, score: detection.score }, 'wake word');
       this.emit('wake', detection);
-      this.startStreaming(detection);
+      const { link } = this.options;
+      link.send({ type: 'wake', name: detection.name, score: detection.score, timeMs: Date.now() });
+      const afterMs = Math.max(0, detection.timestampMs - (this.options.preRollMs ?? 1500));
+      const first = this.recent.find((c) => c.timestampMs >= afterMs);
+      this.startStreaming(
+        afterMs,
+        Math.max(
+          0,
+          Math.round(detection.timestampMs - (first?.timestampMs ?? detection.timestampMs)),
+        ),
+      );
+      this.sessionOpen = true;
+      this.options.leds.show('listening');
     }
   }
 
-  private startStreaming(detection: { name: string; score: number; timestampMs: number }): void {
-    const { link, leds } = this.options;
+  /** Hub-side wake word: stream whenever there is sound; the hub opens a session if it hears one. */
+  private async watchGate(audio: AsyncIterable<AudioChunk>): Promise<void> {
+    const gate = new SpeechGate(this.options.gate);
+    for await (const chunk of audio) {
+      const step = gate.push(chunk);
+      // Not while a reply plays: the hub would only hear the satellite's own voice.
+      if (step === 'open' && this.idle && this.playing.size === 0)
+        this.startStreaming(Math.max(0, chunk.timestampMs - GATE_PRE_ROLL_MS));
+      else if (step === 'close' && !this.sessionOpen) this.stopStreaming('silence');
+    }
+  }
+
+  /** Opens a mic stream from stream time `afterMs` (replaying what is kept from then on). */
+  private startStreaming(afterMs: number, preRollMs?: number): void {
+    const { link } = this.options;
     const stream = (this.streamId = (this.streamId + 1) & 0xffff);
-    link.send({ type: 'wake', name: detection.name, score: detection.score, timeMs: Date.now() });
-    const afterMs = Math.max(0, detection.timestampMs - (this.options.preRollMs ?? 1500));
-    const first = this.recent.find((c) => c.timestampMs >= afterMs);
-    const preRollMs = Math.max(
-      0,
-      Math.round(detection.timestampMs - (first?.timestampMs ?? detection.timestampMs)),
-    );
     link.send({
       type: 'audio-start',
       stream,
@@ -117,11 +149,9 @@ export class Satellite extends EventEmitter<SatelliteEvents> {
       rate: MIC_RATE,
       width: 2,
       channels: 1,
-      preRollMs,
+      ...(preRollMs === undefined ? {} : { preRollMs }),
     });
-    this.sessionOpen = true;
     this.streaming = { stream, sequence: 0, startedAt: Date.now(), afterMs };
-    leds.show('listening');
     // Catch up from the pre-roll point: the wake engine may lag behind the microphone.
     for (const chunk of this.recent) this.streamChunk(chunk);
   }
@@ -160,7 +190,11 @@ export class Satellite extends EventEmitter<SatelliteEvents> {
     this.emit('event', event);
     switch (event.type) {
       case 'listening':
-        if (!event.active) {
+        if (event.active) {
+          // With the wake word on the hub, this is how the satellite learns a session opened.
+          this.sessionOpen = true;
+          leds.show('listening');
+        } else {
           this.stopStreaming('hub stopped listening');
           leds.show('thinking');
         }
@@ -180,7 +214,7 @@ export class Satellite extends EventEmitter<SatelliteEvents> {
       case 'session-end':
         this.stopStreaming('session ended');
         this.sessionOpen = false;
-        this.options.wake.reset();
+        if (this.options.wake !== 'hub') this.options.wake.reset();
         leds.show(this.muted ? 'muted' : 'idle');
         this.emit('session-end', event);
         return;

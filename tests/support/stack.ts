@@ -63,6 +63,10 @@ export async function startStack(
     databaseUrl?: string;
     dataDir?: string;
     port?: number;
+    /** Extra top-level config sections (engines, vad, wyoming…). */
+    config?: Record<string, unknown>;
+    /** Environment the hub reads secrets from (API keys). */
+    env?: NodeJS.ProcessEnv;
   } = {},
 ): Promise<Stack> {
   const dir = await mkdtemp(join(tmpdir(), 'jarvis-stack-'));
@@ -77,11 +81,13 @@ export async function startStack(
     mqtt: { port: 0, users: [mqttUser] },
     devices: DEMO_DEVICES,
     timeZone: 'UTC',
+    ...options.config,
   });
   const hub = await startHub({
     config,
     log,
     ...(options.engines ? { engines: options.engines } : {}),
+    env: options.env ?? {},
   });
   const light = await SimulatedLight.connect({
     url: `mqtt://127.0.0.1:${hub.bus.address!.port}`,
@@ -122,6 +128,7 @@ export function linkFor(
   stack: Stack,
   satellite: { id: string; signer: TokenSigner },
   backoff?: Backoff,
+  options: { wakeOnHub?: boolean } = {},
 ): HubLink {
   return new HubLink({
     hubUrl: stack.hub.url(),
@@ -133,6 +140,7 @@ export function linkFor(
         audioIn: { rate: 16000, width: 2, channels: 1 },
         audioOut: true,
         leds: false,
+        ...(options.wakeOnHub ? { wakeOnHub: true } : {}),
       },
     },
     log: stack.log,
@@ -177,11 +185,17 @@ export async function runExchange(
   stack: Stack,
   satellite: { id: string; signer: TokenSigner },
   audio: WavAudio,
-  options: { realtime?: boolean; wake?: WakeEngine; sink?: AudioSink; preRollMs?: number } = {},
+  options: {
+    realtime?: boolean;
+    /** A shared engine, or 'hub': the satellite streams gated audio and the hub listens. */
+    wake?: WakeEngine | 'hub';
+    sink?: AudioSink;
+    preRollMs?: number;
+  } = {},
 ): Promise<Exchange> {
   const sink = options.sink ?? new MemorySink();
   const wake = options.wake ?? (await createOpenWakeWord({}));
-  const link = linkFor(stack, satellite);
+  const link = linkFor(stack, satellite, undefined, { wakeOnHub: wake === 'hub' });
   const ready = new Promise<void>((resolve) => link.once('ready', () => resolve()));
   link.start();
   await ready;
@@ -208,9 +222,11 @@ export async function runExchange(
   let wakeDetection: Exchange['wake'];
   sat.on('wake', (d) => (wakeDetection = { ...d, at: Date.now() }));
   await sat.run();
-  if (wakeDetection) await Promise.race([recorded, new Promise((r) => setTimeout(r, 5000))]);
+  const opened = events.some((e) => e.event.type === 'listening' && e.event.active);
+  if (wakeDetection || opened)
+    await Promise.race([recorded, new Promise((r) => setTimeout(r, 5000))]);
   await link.stop();
-  if (!options.wake) await wake.close();
+  if (!options.wake && wake !== 'hub') await wake.close();
   const reply = sink instanceof MemorySink ? sink.replies.at(-1) : undefined;
   return {
     ...(wakeDetection ? { wake: wakeDetection } : {}),

@@ -16,6 +16,8 @@ export interface SpeakOptions {
   readonly leadMs?: number;
   /** Silence after the speech, in ms (default 1000). */
   readonly trailMs?: number;
+  /** Speaking rate relative to the voice's normal pace, e.g. 1.3 for 30 % faster (default 1). */
+  readonly rate?: number;
 }
 
 /** Speaks `text` with a Debian synthesizer and returns 16 kHz mono s16 audio. */
@@ -24,6 +26,8 @@ export async function speak(
   voice: TestVoice,
   options: SpeakOptions = {},
 ): Promise<WavAudio> {
+  const rate = options.rate ?? 1;
+  if (!(rate > 0)) throw new RangeError(`rate must be positive, got ${rate}`);
   const dir = await mkdtemp(join(tmpdir(), 'jarvis-voice-'));
   try {
     const raw = join(dir, 'raw.wav');
@@ -31,10 +35,26 @@ export async function speak(
     switch (voice) {
       case 'espeak':
         // The m3 variant: pocketsphinx mishears plain en-us espeak's final "off" as "on" (README, known limits).
-        await run('espeak-ng', ['-v', 'en-us+m3', '-s', '160', '-w', raw, text]);
+        await run('espeak-ng', [
+          '-v',
+          'en-us+m3',
+          '-s',
+          `${Math.round(160 * rate)}`,
+          '-w',
+          raw,
+          text,
+        ]);
         break;
       case 'flite':
-        await run('flite', ['-voice', 'slt', '-t', text, '-o', raw]);
+        await run('flite', [
+          '-voice',
+          'slt',
+          ...(rate === 1 ? [] : ['--setf', `duration_stretch=${(1 / rate).toFixed(3)}`]),
+          '-t',
+          text,
+          '-o',
+          raw,
+        ]);
         break;
       case 'festival': {
         const input = join(dir, 'text.txt');
@@ -56,6 +76,8 @@ export async function speak(
       '-e',
       'signed-integer',
       out,
+      // festival gets no rate switch from text2wave: sox's tempo keeps the pitch (before the padding).
+      ...(voice === 'festival' && rate !== 1 ? ['tempo', '-s', `${rate}`] : []),
       'pad',
       `${lead}`,
       `${trail}`,

@@ -9,7 +9,15 @@ describe('hub config', () => {
     const c = parseConfig({});
     expect(c.port).toBe(8765);
     expect(c.mqtt.users).toEqual([]);
-    expect(c.vad.silenceMs).toBe(400);
+    expect(c.vad).toEqual({
+      silenceMs: 700,
+      commandSilenceMs: 250,
+      adaptive: true,
+      threshold: 0.5,
+    });
+    expect(c.stt).toMatchObject({ engine: 'pocketsphinx', fallback: true });
+    expect(c.tts).toMatchObject({ engine: 'espeak', voice: 'en-us' });
+    expect(c.wyoming.port).toBeUndefined();
     expect(Object.isFrozen(c.mqtt)).toBe(true);
   });
 
@@ -44,6 +52,47 @@ describe('hub config', () => {
     expect(() => parseConfig({ mqtt: { url: 'mqtt://127.0.0.1:1883' } })).toThrow(
       /username and password/,
     );
+  });
+
+  it('checks-remote-engine-settings-together', () => {
+    let message = '';
+    try {
+      parseConfig({
+        stt: { engine: 'wyoming', url: 'http://gpu:10300' },
+        tts: { engine: 'openai' },
+        vad: { silenceMs: 300, commandSilenceMs: 500 },
+      });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain(
+      '/stt/url: the wyoming engine needs a tcp:// URL, not http://gpu:10300',
+    );
+    expect(message).toContain('/tts/url: the openai engine needs a http(s):// URL');
+    expect(message).toContain('/tts/model: the openai engine needs a model name');
+    expect(message).toContain('/vad/commandSilenceMs: must not exceed /vad/silenceMs');
+  });
+
+  it('takes-remote-engines-from-the-environment', async () => {
+    const c = await loadConfig({
+      env: {
+        JARVIS_STT_ENGINE: 'wyoming',
+        JARVIS_STT_URL: 'tcp://gpu.local:10300',
+        JARVIS_TTS_ENGINE: 'openai',
+        JARVIS_TTS_URL: 'http://gpu.local:8000',
+        JARVIS_TTS_MODEL: 'piper',
+        JARVIS_TTS_VOICE: 'en_US-lessac-medium',
+        JARVIS_WYOMING_PORT: '10300',
+      },
+    });
+    expect(c.stt).toMatchObject({ engine: 'wyoming', url: 'tcp://gpu.local:10300', retries: 1 });
+    expect(c.tts).toMatchObject({
+      engine: 'openai',
+      url: 'http://gpu.local:8000',
+      model: 'piper',
+      remoteVoice: 'en_US-lessac-medium',
+    });
+    expect(c.wyoming.port).toBe(10300);
   });
 
   it('layers-file-then-environment-then-overrides', async () => {

@@ -23,6 +23,24 @@ const MqttUserSchema = Type.Object(
   { additionalProperties: false },
 );
 
+const REMOTE_ENGINES = [Type.Literal('wyoming'), Type.Literal('openai')];
+
+/** Settings every remote speech engine shares. */
+const REMOTE_FIELDS = {
+  /** tcp://host:port for Wyoming, http(s)://host:port for OpenAI-compatible servers. */
+  url: Type.Optional(Type.String({ pattern: '^(tcp|https?)://' })),
+  /** Model name an OpenAI-compatible server expects (e.g. "Systran/faster-whisper-small"). */
+  model: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+  /** File holding the remote server's API key (or env JARVIS_STT_API_KEY / JARVIS_TTS_API_KEY). */
+  apiKeyFile: Type.Optional(Type.String({ minLength: 1 })),
+  /** Hand the work to the embedded engine when the remote one fails. */
+  fallback: Type.Boolean({ default: true }),
+  /** STT: from the end of speech to the transcript; TTS: the longest wait for audio. */
+  timeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 5000 }),
+  /** Retries of a retryable failure before falling back. */
+  retries: Type.Integer({ minimum: 0, maximum: 5, default: 1 }),
+};
+
 export const ConfigSchema = Type.Object(
   {
     host: Type.String({ default: '127.0.0.1' }),
@@ -55,13 +73,65 @@ export const ConfigSchema = Type.Object(
     devices: Type.Array(DeviceSchema, { default: [], maxItems: 1000 }),
     vad: Type.Object(
       {
-        silenceMs: Type.Integer({ minimum: 100, maximum: 3000, default: 400 }),
+        /** Silence that ends an utterance which is not (yet) a complete command. */
+        silenceMs: Type.Integer({ minimum: 100, maximum: 3000, default: 700 }),
+        /** Silence that ends an utterance whose partial transcript is already a whole command. */
+        commandSilenceMs: Type.Integer({ minimum: 100, maximum: 3000, default: 250 }),
+        /** Off: every utterance waits silenceMs (fixed endpointing, for comparison). */
+        adaptive: Type.Boolean({ default: true }),
         threshold: Type.Number({ minimum: 0.05, maximum: 0.95, default: 0.5 }),
       },
       { default: {}, additionalProperties: false },
     ),
+    stt: Type.Object(
+      {
+        engine: Type.Union([Type.Literal('pocketsphinx'), ...REMOTE_ENGINES], {
+          default: 'pocketsphinx',
+        }),
+        ...REMOTE_FIELDS,
+        /** Language hint for a remote engine, e.g. "en". */
+        language: Type.Optional(Type.String({ minLength: 2, maxLength: 16 })),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     tts: Type.Object(
-      { voice: Type.String({ minLength: 1, maxLength: 32, default: 'en-us' }) },
+      {
+        engine: Type.Union([Type.Literal('espeak'), ...REMOTE_ENGINES], { default: 'espeak' }),
+        /** The embedded espeak-ng voice. */
+        voice: Type.String({ minLength: 1, maxLength: 32, default: 'en-us' }),
+        ...REMOTE_FIELDS,
+        /** The remote engine's voice, e.g. a Piper voice name. */
+        remoteVoice: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    /** Wake word detection on the hub, for satellites that say `wakeOnHub` in their hello. */
+    wake: Type.Object(
+      {
+        engine: Type.Union([Type.Literal('openwakeword'), Type.Literal('wyoming')], {
+          default: 'openwakeword',
+        }),
+        /** Score that counts as a detection (openWakeWord). */
+        threshold: Type.Number({ minimum: 0.05, maximum: 0.99, default: 0.5 }),
+        /** tcp://host:port of a Wyoming wake word service (engine "wyoming"). */
+        url: Type.Optional(Type.String({ pattern: '^tcp://' })),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    /** The hub's own STT and TTS served over Wyoming (for Home Assistant); off without a port. */
+    wyoming: Type.Object(
+      {
+        host: Type.String({ default: '127.0.0.1' }),
+        port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    /** The hub's own STT and TTS as OpenAI-compatible HTTP endpoints; off without keys. */
+    speechApi: Type.Object(
+      {
+        /** File holding the accepted API keys, one per line (or env JARVIS_SPEECH_API_KEYS). */
+        keysFile: Type.Optional(Type.String({ minLength: 1 })),
+      },
       { default: {}, additionalProperties: false },
     ),
     session: Type.Object(
@@ -93,6 +163,15 @@ const ENV: Record<string, { path: readonly string[]; number?: true }> = {
   JARVIS_MQTT_USERNAME: { path: ['mqtt', 'username'] },
   JARVIS_MQTT_PASSWORD: { path: ['mqtt', 'password'] },
   JARVIS_MQTT_PORT: { path: ['mqtt', 'port'], number: true },
+  JARVIS_STT_ENGINE: { path: ['stt', 'engine'] },
+  JARVIS_STT_URL: { path: ['stt', 'url'] },
+  JARVIS_STT_MODEL: { path: ['stt', 'model'] },
+  JARVIS_TTS_ENGINE: { path: ['tts', 'engine'] },
+  JARVIS_TTS_URL: { path: ['tts', 'url'] },
+  JARVIS_TTS_MODEL: { path: ['tts', 'model'] },
+  JARVIS_TTS_VOICE: { path: ['tts', 'remoteVoice'] },
+  JARVIS_WYOMING_PORT: { path: ['wyoming', 'port'], number: true },
+  JARVIS_SPEECH_API_KEYS_FILE: { path: ['speechApi', 'keysFile'] },
 };
 
 function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
@@ -163,6 +242,20 @@ export function parseConfig(raw: unknown): Readonly<HubConfig> {
       if (ids.has(d.id)) problems.push(`/devices: duplicate device id "${d.id}"`);
       ids.add(d.id);
     }
+    for (const kind of ['stt', 'tts'] as const) {
+      const e = config[kind];
+      if (e.engine !== 'wyoming' && e.engine !== 'openai') continue;
+      const scheme = e.engine === 'wyoming' ? 'tcp://' : 'http(s)://';
+      if (!e.url) problems.push(`/${kind}/url: the ${e.engine} engine needs a ${scheme} URL`);
+      else if ((e.engine === 'wyoming') !== e.url.startsWith('tcp://'))
+        problems.push(`/${kind}/url: the ${e.engine} engine needs a ${scheme} URL, not ${e.url}`);
+      if (e.engine === 'openai' && !e.model)
+        problems.push(`/${kind}/model: the openai engine needs a model name`);
+    }
+    if (config.wake.engine === 'wyoming' && !config.wake.url)
+      problems.push('/wake/url: the wyoming wake engine needs a tcp:// URL');
+    if (config.vad.commandSilenceMs > config.vad.silenceMs)
+      problems.push('/vad/commandSilenceMs: must not exceed /vad/silenceMs');
     if (config.mqtt.url && !(config.mqtt.username && config.mqtt.password)) {
       problems.push(
         '/mqtt: an external broker needs username and password (JARVIS_MQTT_USERNAME/PASSWORD)',

@@ -3,11 +3,22 @@ import type { Logger } from 'pino';
 
 export type { AudioChunk };
 
+/** An engine failed within a session and another one took over its work. */
+export interface EngineFallback {
+  readonly kind: 'stt' | 'tts';
+  readonly from: string;
+  readonly to: string;
+  readonly code: string;
+  readonly message: string;
+}
+
 /** Handed to every engine call: cancel through `signal`, log through `log`. */
 export interface EngineContext {
   readonly signal: AbortSignal;
   readonly log: Logger;
   readonly sessionId: string;
+  /** Told when a fallback engine takes over, so the session can record it. */
+  readonly onFallback?: (fallback: EngineFallback) => void;
 }
 
 /** Speech-to-text results, partial while audio streams, one final at the end. */
@@ -20,6 +31,8 @@ export type SttEvent =
       readonly source: 'grammar' | 'general' | 'remote';
       /** Milliseconds spent decoding after the last audio chunk arrived. */
       readonly finalizeMs: number;
+      /** Id of the engine that produced it, where a wrapper chose among several. */
+      readonly engine?: string;
     };
 
 export interface SttEngine {

@@ -50,6 +50,8 @@ export interface ConnectionHooks {
 export class SatelliteConnection implements SessionIo {
   readonly connectionId = randomUUID();
   sessionId: string | undefined;
+  /** The satellite asked the hub to listen for its wake word (hello capability). */
+  wakeOnHub = false;
   private version: number | undefined;
   private mic: { stream: number; samples: number } | undefined;
   private ttsStream = 0;
@@ -164,6 +166,7 @@ export class SatelliteConnection implements SessionIo {
         }
         clearTimeout(this.helloTimer);
         this.version = version;
+        this.wakeOnHub = event.capabilities.wakeOnHub === true;
         this.send({
           type: 'welcome',
           version,

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { EngineMetrics } from '../engines/resilience/attempt.js';
 
 /** Pipeline stages timed per session; names match the `stage` label. */
 export const STAGES = [
@@ -13,7 +14,7 @@ export const STAGES = [
 export type Stage = (typeof STAGES)[number];
 
 /** One registry per hub instance, so several hubs (tests) never share counters. */
-export class HubMetrics {
+export class HubMetrics implements EngineMetrics {
   readonly registry = new Registry();
   readonly stageSeconds = new Histogram({
     name: 'jarvis_stage_duration_seconds',
@@ -46,6 +47,32 @@ export class HubMetrics {
     registers: [this.registry],
   });
 
+  readonly hubWakeSegments = new Counter({
+    name: 'jarvis_hub_wake_segments_total',
+    help: 'Speech segments scored for the wake word on the hub, for satellites without an engine',
+    labelNames: ['satellite'] as const,
+    registers: [this.registry],
+  });
+  readonly engineSeconds = new Histogram({
+    name: 'jarvis_engine_call_duration_seconds',
+    help: 'Time of each STT/TTS engine call, by engine and outcome',
+    labelNames: ['kind', 'engine', 'outcome'] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10],
+    registers: [this.registry],
+  });
+  readonly engineFailures = new Counter({
+    name: 'jarvis_engine_failures_total',
+    help: 'Failed engine calls, by engine and error code',
+    labelNames: ['kind', 'engine', 'code'] as const,
+    registers: [this.registry],
+  });
+  readonly engineFallbacks = new Counter({
+    name: 'jarvis_engine_fallbacks_total',
+    help: 'Work handed from a failed engine to the next one',
+    labelNames: ['kind', 'from', 'to'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'jarvis_' });
   }
@@ -56,5 +83,17 @@ export class HubMetrics {
 
   error(stage: string, code: string): void {
     this.errors.inc({ stage, code });
+  }
+
+  engineCall(kind: 'stt' | 'tts', engine: string, outcome: 'ok' | 'error', ms: number): void {
+    this.engineSeconds.observe({ kind, engine, outcome }, ms / 1000);
+  }
+
+  engineFailure(kind: 'stt' | 'tts', engine: string, code: string): void {
+    this.engineFailures.inc({ kind, engine, code });
+  }
+
+  engineFallback(kind: 'stt' | 'tts', from: string, to: string): void {
+    this.engineFallbacks.inc({ kind, from, to });
   }
 }

@@ -1,7 +1,15 @@
-import { AsyncQueue, type DownEvent } from '@jarvis/protocol';
+import { AsyncQueue, LinearResampler, type DownEvent } from '@jarvis/protocol';
 import type { Logger } from 'pino';
 import type { DeviceRegistry } from '../devices/registry.js';
-import type { AudioChunk, SttEngine, SttEvent, TtsEngine, VadEngine } from '../engines/types.js';
+import type {
+  AudioChunk,
+  EngineContext,
+  EngineFallback,
+  SttEngine,
+  SttEvent,
+  TtsEngine,
+  VadEngine,
+} from '../engines/types.js';
 import { AppError, toAppError } from '../errors.js';
 import { handleIntent, type IntentOutcome } from '../intents/handle.js';
 import { normalise, type IntentMatch, type IntentMatcher } from '../intents/intents.js';
@@ -9,6 +17,7 @@ import type { HubMetrics, Stage } from '../metrics/metrics.js';
 import type { MqttBus } from '../mqtt/bus.js';
 import type { SatelliteRecord } from '../storage/satellites.js';
 import type { SessionOutcome, SessionRecord, SessionTimings } from '../storage/sessions.js';
+import { Endpoint, type EndpointPolicy, type EndpointStep } from './endpoint.js';
 import { Timeline } from './timeline.js';
 
 /** What a session needs from the hub; engines are shared, per-session state lives here. */
@@ -23,6 +32,7 @@ export interface SessionDeps {
   readonly log: Logger;
   readonly noSpeechTimeoutMs: number;
   readonly maxUtteranceMs: number;
+  readonly endpointing: EndpointPolicy;
   readonly timeZone?: string | undefined;
   readonly now?: () => number;
 }
@@ -55,9 +65,12 @@ export class VoiceSession {
   private readonly sttIn = new AsyncQueue<AudioChunk>();
   private readonly timeline: Timeline;
   private readonly log: Logger;
-  private speechStarted = false;
+  /** Stream time of the first chunk: a hub-side wake-up starts mid-stream. */
+  private streamBaseMs: number | undefined;
   /** Stream ms recorded before the wake word fired, as the satellite announced. */
   private preRollMs = 0;
+  private readonly endpointer: Endpoint;
+  private onFirstSpeech: () => void = () => undefined;
   private utteranceEnded = false;
   private resolveEndpoint!: (
     reason: 'speech-end' | 'audio-stop' | 'no-speech' | 'too-long',
@@ -73,6 +86,11 @@ export class VoiceSession {
     this.id = start.id;
     this.log = deps.log.child({ sessionId: start.id, satelliteId: start.satellite.id });
     this.timeline = new Timeline(deps.now ?? Date.now);
+    this.endpointer = new Endpoint(
+      deps.endpointing,
+      (text) => deps.matcher.match(text) !== undefined,
+      () => this.preRollMs,
+    );
     this.done = this.run();
   }
 
@@ -80,12 +98,29 @@ export class VoiceSession {
     return this.abort.signal;
   }
 
-  /** Microphone audio from the satellite, in order. */
-  pushAudio(chunk: AudioChunk): void {
+  /** Microphone audio from the satellite, in order. Session time starts at its first chunk. */
+  pushAudio(input: AudioChunk): void {
     if (this.utteranceEnded) return;
+    this.streamBaseMs ??= input.timestampMs;
+    const chunk =
+      this.streamBaseMs === 0
+        ? input
+        : { ...input, timestampMs: input.timestampMs - this.streamBaseMs };
     this.timeline.audioArrived(chunk);
     this.vadIn.push(chunk);
     this.sttIn.push(chunk);
+    this.step(
+      this.endpointer.audioUntil(chunk.timestampMs + (chunk.pcm.length * 1000) / chunk.rate),
+    );
+  }
+
+  /** Acts on what the endpointer decided. */
+  private step(step: EndpointStep): void {
+    if (step === 'first-speech') this.onFirstSpeech();
+    else if (step === 'end') {
+      this.timeline.speechEnded(this.endpointer.speechEndMs ?? 0);
+      this.endUtterance('speech-end');
+    }
   }
 
   /** The satellite's microphone stream began, `preRollMs` of it from before the wake word. */
@@ -133,18 +168,26 @@ export class VoiceSession {
       outcome: null,
       errorCode: null,
       timings: {},
+      engines: {},
     };
-    const ctx = { signal: this.abort.signal, log: this.log, sessionId: this.id };
+    const fallbacks: EngineFallback[] = [];
+    const ctx: EngineContext = {
+      signal: this.abort.signal,
+      log: this.log,
+      sessionId: this.id,
+      onFallback: (f) => fallbacks.push(f),
+    };
     let outcome: SessionOutcome = 'error';
     const noSpeech = setTimeout(() => {
-      if (!this.speechStarted) this.endUtterance('no-speech');
+      if (!this.endpointer.speechStarted) this.endUtterance('no-speech');
     }, this.deps.noSpeechTimeoutMs);
     let tooLong: NodeJS.Timeout | undefined;
     try {
       io.send({ type: 'listening', sessionId: this.id, active: true });
-      const vadDone = this.runVad(ctx, () => {
+      this.onFirstSpeech = () => {
         tooLong ??= setTimeout(() => this.endUtterance('too-long'), this.deps.maxUtteranceMs);
-      });
+      };
+      const vadDone = this.runVad(ctx);
       const sttDone = this.runStt(ctx);
       // Awaited below unless the session ends first; then its failure must not go unhandled.
       sttDone.catch(() => undefined);
@@ -160,6 +203,7 @@ export class VoiceSession {
       this.timeline.mark('stt');
       record.transcript = final.text;
       record.sttSource = final.source;
+      record.engines.stt = final.engine ?? this.deps.stt.id;
       this.log.debug({ transcript: final.text, source: final.source }, 'final transcript');
       // Nothing but the wake phrase: the user said "hey jarvis" and no more.
       if (normalise(final.text) === '') {
@@ -179,7 +223,7 @@ export class VoiceSession {
       this.timeline.mark('action');
       record.reply = reply;
       io.send({ type: 'reply', sessionId: this.id, text: reply });
-      await this.speak(reply, ctx);
+      record.engines.tts = await this.speak(reply, ctx);
       outcome = record.outcome === 'error' ? 'error' : result.outcome;
       return record;
     } catch (err) {
@@ -200,33 +244,22 @@ export class VoiceSession {
       record.outcome = outcome;
       record.endedAt = new Date();
       record.timings = this.finishTimings();
+      if (fallbacks.length > 0) record.engines.fallbacks = fallbacks;
       this.deps.metrics.sessions.inc({ outcome });
       io.send({ type: 'session-end', sessionId: this.id, outcome });
       this.log.info({ outcome, timings: record.timings }, 'session ended');
     }
   }
 
-  private async runVad(
-    ctx: { signal: AbortSignal; log: Logger; sessionId: string },
-    onSpeech: () => void,
-  ): Promise<void> {
+  private async runVad(ctx: {
+    signal: AbortSignal;
+    log: Logger;
+    sessionId: string;
+  }): Promise<void> {
     try {
       for await (const ev of this.deps.vad.detect(this.vadIn, ctx)) {
-        if (ev.type === 'speech-start' && !this.speechStarted) {
-          this.speechStarted = true;
-          onSpeech();
-        } else if (
-          ev.type === 'speech-end' &&
-          this.speechStarted &&
-          ev.timestampMs <= this.preRollMs
-        ) {
-          // Only the wake phrase (in the pre-roll) has ended: the request may follow a pause.
-          this.speechStarted = false;
-        } else if (ev.type === 'speech-end' && this.speechStarted) {
-          this.timeline.speechEnded(ev.timestampMs);
-          this.endUtterance('speech-end');
-          break;
-        }
+        this.step(this.endpointer.vad(ev));
+        if (this.utteranceEnded) break;
       }
     } catch (err) {
       if (!ctx.signal.aborted) this.deps.metrics.error('vad', toAppError(err).code);
@@ -243,6 +276,7 @@ export class VoiceSession {
     try {
       for await (const ev of this.deps.stt.transcribe(this.sttIn, ctx)) {
         if (ev.type === 'partial') {
+          this.step(this.endpointer.partialTranscript(ev.text));
           this.start.io.send({
             type: 'transcript',
             sessionId: this.id,
@@ -298,10 +332,8 @@ export class VoiceSession {
     }
   }
 
-  private async speak(
-    text: string,
-    ctx: { signal: AbortSignal; log: Logger; sessionId: string },
-  ): Promise<void> {
+  /** Streams the spoken reply; returns the engine that spoke it (the last one, after fallbacks). */
+  private async speak(text: string, ctx: EngineContext): Promise<string> {
     const { io } = this.start;
     const stream = io.nextStream();
     const rate = this.deps.tts.sampleRate;
@@ -317,14 +349,30 @@ export class VoiceSession {
     });
     this.timeline.mark('tts-start');
     let first = true;
+    let engine = this.deps.tts.id;
+    // A fallback engine may speak at another rate than the stream announced.
+    let resampler: LinearResampler | undefined;
+    const speakCtx: EngineContext = {
+      ...ctx,
+      onFallback: (f) => {
+        engine = f.to;
+        ctx.onFallback?.(f);
+      },
+    };
     try {
-      for await (const chunk of this.deps.tts.synthesize(once(text), ctx)) {
+      for await (const chunk of this.deps.tts.synthesize(once(text), speakCtx)) {
         if (first) {
           this.timeline.mark('first-audio');
           first = false;
         }
-        io.sendAudio(stream, chunk);
+        let out = chunk;
+        if (chunk.rate !== rate) {
+          if (resampler?.fromRate !== chunk.rate) resampler = new LinearResampler(chunk.rate, rate);
+          out = { ...chunk, pcm: resampler.push(chunk.pcm), rate };
+        }
+        io.sendAudio(stream, out);
       }
+      return engine;
     } catch (err) {
       if (ctx.signal.aborted) throw err;
       throw new AppError('tts-failed', 'speech synthesis failed', true, { cause: err });

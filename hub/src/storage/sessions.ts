@@ -14,6 +14,13 @@ export interface SessionTimings {
   totalMs?: number;
 }
 
+/** Engines that served a session; `fallbacks` lists each hand-over from a failed engine. */
+export interface SessionEngines {
+  stt?: string;
+  tts?: string;
+  fallbacks?: { kind: string; from: string; to: string; code: string; message: string }[];
+}
+
 export interface SessionRecord {
   id: string;
   satelliteId: string;
@@ -30,6 +37,7 @@ export interface SessionRecord {
   outcome: SessionOutcome | null;
   errorCode: string | null;
   timings: SessionTimings;
+  engines: SessionEngines;
 }
 
 interface Row {
@@ -48,6 +56,7 @@ interface Row {
   outcome: SessionOutcome | null;
   error_code: string | null;
   timings: SessionTimings;
+  engines: SessionEngines;
 }
 
 const toRecord = (r: Row): SessionRecord => ({
@@ -66,6 +75,7 @@ const toRecord = (r: Row): SessionRecord => ({
   outcome: r.outcome,
   errorCode: r.error_code,
   timings: r.timings,
+  engines: r.engines,
 });
 
 export class SessionStore {
@@ -75,8 +85,8 @@ export class SessionStore {
   async save(s: SessionRecord): Promise<void> {
     await this.db.query(
       `INSERT INTO sessions (id, satellite_id, started_at, ended_at, wake_word, wake_score, transcript,
-         stt_source, intent, slots, action, reply, outcome, error_code, timings)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+         stt_source, intent, slots, action, reply, outcome, error_code, timings, engines)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
        ON CONFLICT (id) DO NOTHING`,
       [
         s.id,
@@ -94,6 +104,7 @@ export class SessionStore {
         s.outcome,
         s.errorCode,
         JSON.stringify(s.timings),
+        JSON.stringify(s.engines),
       ],
     );
   }

@@ -69,10 +69,24 @@ describe.each([
       outcome: 'ok',
       errorCode: null,
       timings: { sttMs: 12, speechEndToFirstAudioMs: 450 },
+      engines: {
+        stt: 'pocketsphinx',
+        tts: 'espeak-ng-wasm:en-us',
+        fallbacks: [
+          {
+            kind: 'stt',
+            from: 'wyoming:tcp://gpu:10300',
+            to: 'pocketsphinx',
+            code: 'engine-unavailable',
+            message: 'unreachable',
+          },
+        ],
+      },
     });
     const got = await sessions.get(`s-${kind}`);
     expect(got?.slots).toEqual({ device: 'light', room: 'kitchen' });
     expect(got?.action?.payload).toBe('ON');
+    expect(got?.engines.fallbacks?.[0]).toMatchObject({ from: 'wyoming:tcp://gpu:10300' });
     expect(got?.timings.sttMs).toBe(12);
     expect(got?.startedAt.toISOString()).toBe(startedAt.toISOString());
     expect(await sessions.listForSatellite('kitchen')).toHaveLength(1);

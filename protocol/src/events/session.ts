@@ -28,6 +28,11 @@ export const Hello = Type.Object(
         ),
         audioOut: Type.Boolean(),
         leds: Type.Boolean(),
+        /**
+         * The satellite runs no wake word engine (too small for one): it streams speech-gated
+         * audio and the hub listens for the wake word.
+         */
+        wakeOnHub: Type.Optional(Type.Boolean()),
       },
       strict,
     ),

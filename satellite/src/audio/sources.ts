@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeWav, type AudioChunk, type WavAudio } from '@jarvis/protocol';
 import { Rechunker, S16leDecoder } from './pcm-stream.js';
-import { downmix, LinearResampler } from './resample.js';
+import { downmix, LinearResampler } from '@jarvis/protocol';
 
 /** The microphone rate every source delivers. */
 export const MIC_RATE = 16000;

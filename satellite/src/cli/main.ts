@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import type { WakeEngine } from '@jarvis/protocol';
 import { alsaSource, stdinSource, wavFileSource } from '../audio/sources.js';
 import { aplaySink, nullSink, speakerSink, wavFileSink, type AudioSink } from '../audio/sinks.js';
 import {
@@ -15,6 +16,7 @@ import { HubLink } from '../link/hub-link.js';
 import { TokenSigner } from '../link/token.js';
 import { Satellite } from '../satellite.js';
 import { createOpenWakeWord } from '../wake/openwakeword.js';
+import { createPorcupineWake, porcupineWakeWord } from '../wake/porcupine.js';
 
 function source(config: SatelliteConfig['audio']['input']) {
   switch (config.type) {
@@ -43,6 +45,30 @@ function sink(config: SatelliteConfig['audio']['output']): AudioSink {
   }
 }
 
+/** The configured wake engine; Porcupine's native package is imported only when chosen. */
+async function wakeEngine(config: SatelliteConfig): Promise<WakeEngine | 'hub'> {
+  const { wake } = config;
+  switch (wake.engine) {
+    case 'hub':
+      return 'hub';
+    case 'openwakeword':
+      return createOpenWakeWord({ wakeWords: wake.words, threshold: wake.threshold });
+    case 'porcupine': {
+      const { keyword, keywordPath, sensitivity } = wake.porcupine ?? {};
+      // The config check already insists on a key; without one the engine names the env var too.
+      const accessKey = config.secrets.picovoiceAccessKey ?? '';
+      return createPorcupineWake({ accessKey, keyword, keywordPath, sensitivity });
+    }
+  }
+}
+
+/** What the hello tells the hub the satellite listens for. */
+function wakeWords(config: SatelliteConfig): string[] {
+  const { wake } = config;
+  if (wake.engine === 'openwakeword' || wake.engine === 'hub') return wake.words;
+  return [porcupineWakeWord(wake.porcupine ?? {})];
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { config: { type: 'string' } } });
   if (!values.config) throw new SatelliteConfigError('usage: jarvis-satellite --config FILE');
@@ -60,17 +86,15 @@ async function main(): Promise<void> {
     hello: {
       satelliteId: config.satelliteId,
       capabilities: {
-        wakeWords: config.wake.words,
+        wakeWords: wakeWords(config),
         audioIn: { rate: 16000, width: 2, channels: 1 },
         audioOut: config.audio.output.type !== 'null',
         leds: config.leds !== undefined && config.leds.type !== 'log',
+        ...(config.wake.engine === 'hub' ? { wakeOnHub: true } : {}),
       },
     },
   });
-  const wake = await createOpenWakeWord({
-    wakeWords: config.wake.words,
-    threshold: config.wake.threshold,
-  });
+  const wake = await wakeEngine(config);
   const leds = createLeds(config.leds ?? { type: 'log' }, log);
   const out = sink(config.audio.output);
   const satellite = new Satellite({
@@ -81,6 +105,7 @@ async function main(): Promise<void> {
     leds,
     log,
     preRollMs: config.wake.preRollMs,
+    gate: { thresholdDb: config.wake.gateThresholdDb },
   });
   process.once('SIGINT', () => satellite.stop());
   process.once('SIGTERM', () => satellite.stop());
@@ -88,7 +113,7 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => link.once('ready', () => resolve()));
   await satellite.run();
   await link.stop();
-  await Promise.allSettled([wake.close(), leds.close(), out.close()]);
+  await Promise.allSettled([wake === 'hub' ? undefined : wake.close(), leds.close(), out.close()]);
 }
 
 main().catch((err: unknown) => {

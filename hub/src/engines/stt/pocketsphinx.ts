@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { AppError } from '../../errors.js';
 import type { AudioChunk, EngineContext, SttEngine, SttEvent } from '../types.js';
+import { LinearResampler } from '@jarvis/protocol';
 import { judgeGrammarHypothesis, keepAmbiguous } from './grammar-check.js';
 import { Decoder, DEFAULT_MODEL_DIR, type Hypothesis } from './pocketsphinx-ffi.js';
 
@@ -32,19 +33,6 @@ const GENERAL = 'general';
 const PIECE_SAMPLES = 3_200;
 /** Idle decoders kept per kind; more are freed when released. */
 const MAX_IDLE = 2;
-
-function linearResample(pcm: Int16Array, from: number): Int16Array {
-  const out = new Int16Array(Math.floor((pcm.length * RATE) / from));
-  const step = from / RATE;
-  for (let i = 0; i < out.length; i++) {
-    const pos = i * step;
-    const k = Math.floor(pos);
-    const a = pcm[k] ?? 0;
-    const b = pcm[k + 1] ?? a;
-    out[i] = Math.round(a + (b - a) * (pos - k));
-  }
-  return out;
-}
 
 /** Next item of `it`, or undefined as soon as `signal` aborts (a stalled stream must not hold us). */
 async function nextOrAbort<T>(
@@ -163,6 +151,7 @@ export class PocketsphinxStt implements SttEngine {
     let lastPartial = '';
     let sincePartial = 0;
     const it = audio[Symbol.asyncIterator]();
+    let resampler: LinearResampler | undefined;
     try {
       dec.useSearch(kind === 'grammar' ? GRAMMAR : GENERAL);
       dec.startUtt();
@@ -172,7 +161,11 @@ export class PocketsphinxStt implements SttEngine {
         if (next === undefined) return; // aborted: no final
         if (next.done) break;
         const chunk = next.value;
-        const pcm = chunk.rate === RATE ? chunk.pcm : linearResample(chunk.pcm, chunk.rate);
+        let pcm = chunk.pcm;
+        if (chunk.rate !== RATE) {
+          if (resampler?.fromRate !== chunk.rate) resampler = new LinearResampler(chunk.rate, RATE);
+          pcm = resampler.push(chunk.pcm);
+        }
         for (let at = 0; at < pcm.length; at += PIECE_SAMPLES) {
           if (at > 0) await nextTurn(); // a long chunk must not hold the event loop
           if (ctx.signal.aborted) return;
