@@ -111,8 +111,8 @@ export const ConfigSchema = Type.Object(
         engine: Type.Union([Type.Literal('openwakeword'), Type.Literal('wyoming')], {
           default: 'openwakeword',
         }),
-        /** Score that counts as a detection (openWakeWord). */
-        threshold: Type.Number({ minimum: 0.05, maximum: 0.99, default: 0.5 }),
+        /** Score that counts as a detection (openWakeWord; 0.3 from `npm run eval:wake`). */
+        threshold: Type.Number({ minimum: 0.05, maximum: 0.99, default: 0.3 }),
         /** tcp://host:port of a Wyoming wake word service (engine "wyoming"). */
         url: Type.Optional(Type.String({ pattern: '^tcp://' })),
       },

@@ -23,7 +23,7 @@ describe('satellite config', () => {
     });
     expect(c.wake).toEqual({
       engine: 'openwakeword',
-      threshold: 0.5,
+      threshold: 0.3,
       words: ['hey_jarvis'],
       preRollMs: 1500,
       gateThresholdDb: -42,

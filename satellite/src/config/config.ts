@@ -76,7 +76,7 @@ export const SatelliteConfigSchema = Type.Object(
         /** 'hub' only: the level in dBFS that opens the speech gate. */
         gateThresholdDb: Type.Number({ minimum: -90, maximum: 0, default: -42 }),
         /** openWakeWord only. */
-        threshold: Type.Number({ minimum: 0.05, maximum: 0.99, default: 0.5 }),
+        threshold: Type.Number({ minimum: 0.05, maximum: 0.99, default: 0.3 }),
         words: Type.Array(Type.String({ pattern: '^[a-z_0-9.]+$' }), {
           minItems: 1,
           maxItems: 4,

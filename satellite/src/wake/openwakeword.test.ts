@@ -2,7 +2,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AudioChunk, WavAudio } from '@jarvis/protocol';
 import { concat, speak, TEST_VOICES } from '../../../tests/support/voices.js';
-import { createOpenWakeWord } from './openwakeword.js';
+import { createOpenWakeWord, DEFAULT_WAKE_THRESHOLD } from './openwakeword.js';
 import type { WakeDetection, WakeEngine } from '@jarvis/protocol';
 
 const RATE = 16_000;
@@ -56,7 +56,7 @@ describe('openWakeWord engine (hey_jarvis)', () => {
       expect(found).toHaveLength(1);
       const [hit] = found;
       expect(hit!.name).toBe('hey_jarvis');
-      expect(hit!.score).toBeGreaterThan(0.5);
+      expect(hit!.score).toBeGreaterThanOrEqual(DEFAULT_WAKE_THRESHOLD);
       const onset = onsetMs(audio);
       expect(hit!.timestampMs).toBeGreaterThan(onset + 300);
       expect(hit!.timestampMs).toBeLessThan(onset + 1800);
@@ -67,7 +67,7 @@ describe('openWakeWord engine (hey_jarvis)', () => {
       engine.reset();
       const found = await detectAll(engine, audio.pcm);
       expect(found).toHaveLength(1);
-      expect(found[0]!.score).toBeGreaterThan(0.5);
+      expect(found[0]!.score).toBeGreaterThanOrEqual(DEFAULT_WAKE_THRESHOLD);
     });
 
     it(`ignores-ordinary-speech-${voice}`, async () => {

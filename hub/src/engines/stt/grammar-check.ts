@@ -31,6 +31,8 @@ export interface GrammarJudgement {
   readonly coverage: number;
   /** Mean acoustic score per frame of the leading words: how well this voice fits the model. */
   readonly leadingScore: number | undefined;
+  /** Loud frames over background, in dB. */
+  readonly snrDb: number;
 }
 
 const FRAME_SAMPLES = 160; // pocketsphinx frames are 10 ms: 160 samples at 16 kHz
@@ -39,20 +41,39 @@ function isFiller(word: string): boolean {
   return word.startsWith('<') || word.startsWith('[') || word === '(NULL)';
 }
 
-/** Counts 10 ms frames whose energy is within 20 dB of the utterance's loud frames. */
-export function speechFrameCount(pcm: Int16Array): number {
+/** Level of the utterance's loud frames and of its quietest (background) frames. */
+export interface AudioLevels {
+  /** 10 ms frames that hold speech. */
+  readonly speechFrames: number;
+  /** Loud frames over the background, in dB: ~60+ for studio audio, ~10-20 in noise. */
+  readonly snrDb: number;
+}
+
+/**
+ * Measures the utterance in 10 ms frames. Speech frames are within 20 dB of the loud frames
+ * and, in steady background noise, 6 dB above its floor (else every frame of noisy audio counts
+ * and a correct command looks as if it covered half the speech).
+ */
+export function audioLevels(pcm: Int16Array): AudioLevels {
   const energies: number[] = [];
   for (let i = 0; i + FRAME_SAMPLES <= pcm.length; i += FRAME_SAMPLES) {
     let sum = 0;
     for (let j = i; j < i + FRAME_SAMPLES; j++) sum += (pcm[j] ?? 0) ** 2;
     energies.push(Math.sqrt(sum / FRAME_SAMPLES));
   }
-  if (energies.length === 0) return 0;
+  if (energies.length === 0) return { speechFrames: 0, snrDb: 0 };
   const sorted = [...energies].sort((a, b) => a - b);
   const loud = sorted[Math.floor(sorted.length * 0.95)] ?? 0;
-  const threshold = Math.max(100, loud * 0.1);
-  return energies.filter((e) => e > threshold).length;
+  const floor = sorted[Math.floor(sorted.length * 0.1)] ?? 0;
+  const threshold = Math.max(100, loud * 0.1, floor * 2);
+  return {
+    speechFrames: energies.filter((e) => e > threshold).length,
+    snrDb: 20 * Math.log10(Math.max(1, loud) / Math.max(1, floor)),
+  };
 }
+
+/** Below this estimate the audio is noisy: absolute acoustic scores no longer mean much. */
+export const NOISY_SNR_DB = 30;
 
 /** Judges a grammar hypothesis from its word segments and the utterance's audio. */
 export function judgeGrammarHypothesis(
@@ -81,20 +102,22 @@ export function judgeGrammarHypothesis(
     wordScore += s.acousticScore;
   }
   const baseline = leadingWordFrames > 0 ? leadingScore / leadingWordFrames : undefined;
+  const levels = audioLevels(pcm);
   if (scoredFrames === 0) {
     return {
       verdict: 'reject',
       wordScore: -Infinity,
       coverage: 0,
       leadingScore: baseline,
+      snrDb: levels.snrDb,
     };
   }
   const perFrame = wordScore / scoredFrames;
-  const coverage = wordFrames / Math.max(1, speechFrameCount(pcm));
+  const coverage = wordFrames / Math.max(1, levels.speechFrames);
   let verdict: GrammarVerdict = 'ambiguous';
   if (coverage < MIN_COVERAGE || perFrame < REJECT_WORD_SCORE) verdict = 'reject';
   else if (perFrame >= ACCEPT_WORD_SCORE) verdict = 'accept';
-  return { verdict, wordScore: perFrame, coverage, leadingScore: baseline };
+  return { verdict, wordScore: perFrame, coverage, leadingScore: baseline, snrDb: levels.snrDb };
 }
 
 /**
@@ -104,6 +127,8 @@ export function judgeGrammarHypothesis(
  * commands −7…+21, speech outside the grammar −10…−34.
  */
 export const MAX_DROP_FROM_WAKE_PHRASE = -9;
+/** The same in noise, where speech outside the grammar fits nearly as well as the wake phrase. */
+export const MAX_DROP_FROM_WAKE_PHRASE_IN_NOISE = -6;
 
 /** Decides an ambiguous grammar hypothesis: by its fit relative to the wake phrase when there is one. */
 export function keepAmbiguous(
@@ -112,7 +137,9 @@ export function keepAmbiguous(
   generalScorePerFrame: number | undefined,
 ): boolean {
   if (judged.leadingScore !== undefined) {
-    return judged.wordScore - judged.leadingScore >= MAX_DROP_FROM_WAKE_PHRASE;
+    const maxDrop =
+      judged.snrDb < NOISY_SNR_DB ? MAX_DROP_FROM_WAKE_PHRASE_IN_NOISE : MAX_DROP_FROM_WAKE_PHRASE;
+    return judged.wordScore - judged.leadingScore >= maxDrop;
   }
   return preferGrammar(grammarScorePerFrame, generalScorePerFrame);
 }

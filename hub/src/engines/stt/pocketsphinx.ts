@@ -228,6 +228,15 @@ export class PocketsphinxStt implements SttEngine {
       }
       const general = await this.decodeGeneral(all, ctx);
       if (general === undefined) return; // aborted
+      ctx.log.debug(
+        {
+          sessionId: ctx.sessionId,
+          stt: this.id,
+          grammarScore,
+          generalScore: general.scorePerFrame,
+        },
+        'general pass scored',
+      );
       if (
         hyp &&
         judged?.verdict === 'ambiguous' &&
