@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 import type { EngineMetrics, ResilienceOptions } from './resilience/attempt.js';
 import { resilientStt } from './resilience/resilient-stt.js';
 import { resilientTts } from './resilience/resilient-tts.js';
-import type { WakeEngine } from '@jarvis/protocol';
+import type { AudioChunk, WakeEngine } from '@jarvis/protocol';
 import type { SttEngine, TtsEngine, VadEngine } from './types.js';
 
 /** Words of the wake phrase the satellite's pre-roll leaves in the audio. */
@@ -37,7 +37,7 @@ export async function createEngines(
     createTts(config, metrics, env),
     createVad(config),
   ]);
-  await warmUp(tts, log);
+  await warmUp(tts, stt, log);
   log.info({ stt: stt.id, tts: tts.id, vad: vad.id, ms: Date.now() - started }, 'engines loaded');
   return { stt, tts, vad };
 }
@@ -142,17 +142,26 @@ async function secret(
   }
 }
 
-/** The first synthesis pays for compiling and caching; do it at start-up, not in a user's reply. */
-async function warmUp(tts: TtsEngine, log: Logger): Promise<void> {
+/**
+ * The first synthesis pays for compiling and caching, and a fresh recogniser's live cepstral
+ * normalisation starts from the model's defaults, which misjudges the first utterance it hears:
+ * both happen at start-up on a spoken warm-up phrase, not in a user's first request.
+ */
+async function warmUp(tts: TtsEngine, stt: SttEngine, log: Logger): Promise<void> {
   const ctx = { signal: new AbortController().signal, log, sessionId: 'warm-up' };
+  const audio: AudioChunk[] = [];
   async function* text(): AsyncIterable<string> {
-    yield 'Ready.';
+    yield 'Hey Jarvis, turn on the light.';
   }
   try {
-    for await (const chunk of tts.synthesize(text(), ctx)) void chunk;
+    for await (const chunk of tts.synthesize(text(), ctx)) audio.push(chunk);
+    async function* replay(): AsyncIterable<AudioChunk> {
+      yield* audio;
+    }
+    for await (const ev of stt.transcribe(replay(), ctx)) void ev;
   } catch (err) {
-    // A remote engine that is down now may be up by the first reply; the fallback covers it.
-    log.warn({ tts: tts.id, err: (err as Error).message }, 'tts warm-up failed');
+    // A remote engine that is down now may be up by the first request; the fallback covers it.
+    log.warn({ tts: tts.id, stt: stt.id, err: (err as Error).message }, 'engine warm-up failed');
   }
 }
 

@@ -86,6 +86,9 @@ export class PocketsphinxStt implements SttEngine {
     this.leadingWords = new Set(options.leadingWords ?? []);
     // Load one decoder now: a missing model or a bad grammar fails here, not mid-session.
     this.idleGrammar.push(this.newDecoder());
+    // And one with the general model, whose language model takes ~0.5 s to load: not in a
+    // user's first out-of-grammar request.
+    this.idleGeneral.push(this.newGeneralDecoder());
     if (options.grammar !== undefined) this.setGrammar(options.grammar);
   }
 
