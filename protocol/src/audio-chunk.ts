@@ -12,3 +12,14 @@ export interface AudioChunk {
 export function samplesToMs(samples: number, rate: number): number {
   return (samples * 1000) / rate;
 }
+
+/** Joins PCM pieces into one array. */
+export function concatPcm(parts: readonly Int16Array[]): Int16Array {
+  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

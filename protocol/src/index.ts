@@ -11,3 +11,4 @@ export * from './audio-frame.js';
 export * from './mqtt-topics.js';
 export * from './wake-engine.js';
 export * from './resample.js';
+export * from './async-iter.js';

@@ -9,7 +9,7 @@ import type {
   RawServerDefault,
 } from 'fastify';
 import type { Logger } from 'pino';
-import { decodeWav, downmix, encodeWav, resample, WavError } from '@jarvis/protocol';
+import { concatPcm, decodeWav, downmix, encodeWav, resample, WavError } from '@jarvis/protocol';
 import { AppError } from '../errors.js';
 import type { AudioChunk, EngineContext, SttEngine, TtsEngine } from '../engines/types.js';
 
@@ -280,19 +280,9 @@ async function synthesize(tts: TtsEngine, input: string, ctx: EngineContext): Pr
     yield input;
   }
   const parts: Int16Array[] = [];
-  let total = 0;
-  for await (const chunk of tts.synthesize(once(), ctx)) {
-    const pcm = resample(chunk.pcm, chunk.rate, tts.sampleRate);
-    parts.push(pcm);
-    total += pcm.length;
-  }
-  const out = new Int16Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  for await (const chunk of tts.synthesize(once(), ctx))
+    parts.push(resample(chunk.pcm, chunk.rate, tts.sampleRate));
+  return concatPcm(parts);
 }
 
 /** Samples as little-endian bytes, whatever the host's byte order. */

@@ -1,4 +1,4 @@
-import { encodeWav, LinearResampler } from '@jarvis/protocol';
+import { encodeWav, LinearResampler, nextOrAbort } from '@jarvis/protocol';
 import { AppError } from '../../errors.js';
 import type { AudioChunk, EngineContext, SttEngine, SttEvent } from '../types.js';
 import { checkTimeout, displayUrl, endpointUrl, isRecord, post } from './http.js';
@@ -19,24 +19,6 @@ export interface OpenAiSttOptions {
 const RATE = 16_000;
 /** A transcription answer is a short JSON object; anything this large is not one. */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
-
-/** Next item of `it`, or undefined as soon as `signal` aborts: a stalled stream must not hold us. */
-async function nextOrAbort<T>(
-  it: AsyncIterator<T>,
-  signal: AbortSignal,
-): Promise<IteratorResult<T> | undefined> {
-  if (signal.aborted) return undefined;
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<undefined>((resolve) => {
-    onAbort = () => resolve(undefined);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([it.next(), aborted]);
-  } finally {
-    if (onAbort) signal.removeEventListener('abort', onAbort);
-  }
-}
 
 /**
  * Speech to text through an OpenAI-compatible server (faster-whisper-server/speaches, LocalAI,

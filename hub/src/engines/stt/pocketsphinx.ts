@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { AppError } from '../../errors.js';
 import type { AudioChunk, EngineContext, SttEngine, SttEvent } from '../types.js';
-import { LinearResampler } from '@jarvis/protocol';
+import { concatPcm, LinearResampler, nextOrAbort } from '@jarvis/protocol';
 import { judgeGrammarHypothesis, keepAmbiguous } from './grammar-check.js';
 import { Decoder, DEFAULT_MODEL_DIR, type Hypothesis } from './pocketsphinx-ffi.js';
 
@@ -33,24 +33,6 @@ const GENERAL = 'general';
 const PIECE_SAMPLES = 3_200;
 /** Idle decoders kept per kind; more are freed when released. */
 const MAX_IDLE = 2;
-
-/** Next item of `it`, or undefined as soon as `signal` aborts (a stalled stream must not hold us). */
-async function nextOrAbort<T>(
-  it: AsyncIterator<T>,
-  signal: AbortSignal,
-): Promise<IteratorResult<T> | undefined> {
-  if (signal.aborted) return undefined;
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<undefined>((resolve) => {
-    onAbort = () => resolve(undefined);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([it.next(), aborted]);
-  } finally {
-    if (onAbort) signal.removeEventListener('abort', onAbort);
-  }
-}
 
 function scorePerFrame(h: Hypothesis | undefined, frames: number): number | undefined {
   return h === undefined ? undefined : h.score / Math.max(1, frames);
@@ -212,7 +194,7 @@ export class PocketsphinxStt implements SttEngine {
         yield final(hyp?.text ?? '', kind);
         return;
       }
-      const all = concatPcm(kept, keptSamples);
+      const all = concatPcm(kept);
       const judged =
         hyp && hyp.text !== ''
           ? judgeGrammarHypothesis(dec.segments(), all, this.leadingWords)
@@ -292,16 +274,6 @@ export class PocketsphinxStt implements SttEngine {
     this.grammarVersions.clear();
     await Promise.resolve();
   }
-}
-
-function concatPcm(parts: readonly Int16Array[], total: number): Int16Array {
-  const out = new Int16Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /**
