@@ -14,6 +14,8 @@ import { IntentMatcher } from './intents/intents.js';
 import { HubMetrics } from './metrics/metrics.js';
 import { connectExternalBroker, startEmbeddedBroker, type MqttBus } from './mqtt/bus.js';
 import { HubWake } from './pipeline/hub-wake.js';
+import { announce } from './pipeline/speech-out.js';
+import { TimerService } from './timers/timers.js';
 import { VoiceSession, type SessionDeps } from './pipeline/session.js';
 import { openDb, type Db } from './storage/db.js';
 import { SatelliteStore } from './storage/satellites.js';
@@ -36,6 +38,7 @@ export interface Hub {
   readonly sessions: SessionStore;
   readonly devices: DeviceRegistry;
   readonly metrics: HubMetrics;
+  readonly timers: TimerService;
   /** Resolves with each session's stored record; for tests and the demo's timeline. */
   onSessionEnd(listener: (record: Awaited<VoiceSession['done']>) => void): void;
   /** http://host:port once listening. */
@@ -85,6 +88,19 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   });
   const listeners: ((r: Awaited<VoiceSession['done']>) => void)[] = [];
 
+  const online = new Map<string, SatelliteConnection>();
+  const timers = new TimerService(
+    db,
+    async (timer, text) => {
+      const conn = online.get(timer.satelliteId);
+      if (!conn) return false;
+      const ctx = { signal: new AbortController().signal, log, sessionId: `timer-${timer.id}` };
+      await announce(conn, engines.tts, { reason: 'timer', text, chime: true }, ctx);
+      return true;
+    },
+    log.child({ component: 'timers' }),
+  );
+
   const sessionDeps: SessionDeps = {
     ...engines,
     matcher,
@@ -95,9 +111,9 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     noSpeechTimeoutMs: config.session.noSpeechTimeoutMs,
     maxUtteranceMs: config.session.maxUtteranceMs,
     endpointing: config.vad,
+    timers,
     timeZone: config.timeZone,
   };
-  const online = new Map<string, SatelliteConnection>();
   const active = new Map<string, VoiceSession>();
   const sessionOf = (conn: SatelliteConnection): VoiceSession | undefined =>
     conn.sessionId ? active.get(conn.sessionId) : undefined;
@@ -145,6 +161,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       if (previous && previous !== conn)
         previous.close(CLOSE.replaced, 'replaced by a newer connection');
       metrics.satellitesOnline.set(online.size);
+      void timers.satelliteOnline(conn.satellite.id);
     },
     onWake(conn, wake) {
       openSession(conn, wake);
@@ -244,6 +261,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
 
   const speech = await startSpeechServices({ app, config, engines, log, env: options.env });
   await app.listen({ host: config.host, port: config.port });
+  await timers.start();
 
   return {
     config,
@@ -260,7 +278,9 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       const port = typeof addr === 'object' && addr ? addr.port : config.port;
       return `http://${config.host}:${port}`;
     },
+    timers,
     async close() {
+      timers.close();
       for (const s of active.values()) s.cancel('hub shutting down');
       await Promise.allSettled([...active.values()].map((s) => s.done));
       await speech.close();

@@ -233,6 +233,11 @@ export class Satellite extends EventEmitter<SatelliteEvents> {
       case 'config':
         log.info({ config: event }, 'config from hub (applies after restart)');
         return;
+      case 'announce':
+        // The audio follows on its own TTS stream; no session is opened for it.
+        log.info({ reason: event.reason }, 'announcement');
+        leds.show('speaking');
+        return;
       case 'welcome':
       case 'transcript':
       case 'intent':

@@ -106,7 +106,7 @@ export const OUT_OF_GRAMMAR: readonly string[] = [
   'how tall is mount everest',
   'play some jazz',
   'what is the weather like tomorrow',
-  'set a timer for ten minutes',
+  'what is on my calendar today',
   'remind me to call my mother',
   'who wrote pride and prejudice',
   'how do i make pancakes',

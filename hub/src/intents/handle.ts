@@ -1,4 +1,5 @@
 import type { Device, DeviceRegistry } from '../devices/registry.js';
+import { durationMs as durationOf } from './duration.js';
 import type { IntentMatch } from './intents.js';
 
 /** What the pipeline should do for an understood or misunderstood request. */
@@ -7,7 +8,14 @@ export interface IntentOutcome {
   readonly outcome: 'ok' | 'not-understood';
   /** The MQTT message to publish, when the intent controls a device. */
   readonly action?: { readonly topic: string; readonly payload: string; readonly deviceId: string };
+  /** A timer to set, cancel or ask about; the timer service then words the reply. */
+  readonly timer?: TimerRequest;
 }
+
+export type TimerRequest =
+  | { readonly kind: 'set'; readonly durationMs: number }
+  | { readonly kind: 'cancel' }
+  | { readonly kind: 'remaining' };
 
 export const NOT_UNDERSTOOD = "Sorry, I didn't understand.";
 
@@ -36,6 +44,20 @@ export function handleIntent(match: IntentMatch | undefined, ctx: IntentContext)
       });
       return { reply: `It is ${time}.`, outcome: 'ok' };
     }
+    case 'set_timer': {
+      const { count, unit, extra_count, extra_unit } = match.slots;
+      const parts = [{ count: count ?? '', unit: unit ?? '' }];
+      if (extra_count !== undefined && extra_unit !== undefined)
+        parts.push({ count: extra_count, unit: extra_unit });
+      const durationMs = durationOf(parts);
+      if (durationMs === undefined)
+        return { reply: 'Sorry, for how long?', outcome: 'not-understood' };
+      return { reply: '', outcome: 'ok', timer: { kind: 'set', durationMs } };
+    }
+    case 'cancel_timer':
+      return { reply: '', outcome: 'ok', timer: { kind: 'cancel' } };
+    case 'timer_remaining':
+      return { reply: '', outcome: 'ok', timer: { kind: 'remaining' } };
     case 'turn_on':
     case 'turn_off': {
       const phrase = match.slots['device'] ?? '';

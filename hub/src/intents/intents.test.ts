@@ -31,6 +31,16 @@ describe('intent matching', () => {
     ['switch the desk lamp off', 'turn_off', { device: 'desk lamp' }],
     ['turn the light on please', 'turn_on', { device: 'light' }],
     ['what time is it', 'get_time', {}],
+    ['set a timer for five minutes', 'set_timer', { count: 'five', unit: 'minutes' }],
+    [
+      'hey jarvis start a timer for an hour and twenty five minutes',
+      'set_timer',
+      { count: 'an', unit: 'hour', extra_count: 'twenty five', extra_unit: 'minutes' },
+    ],
+    ['set a ten second timer', 'set_timer', { count: 'ten', unit: 'second' }],
+    ['cancel the timer', 'cancel_timer', {}],
+    ['how long is left on my timer', 'timer_remaining', {}],
+    ['how much time is left', 'timer_remaining', {}],
   ])('understands "%s"', (text, name, slots) => {
     expect(matcher.match(text)).toEqual({ name, slots });
   });
@@ -110,5 +120,26 @@ describe('grammar', () => {
     expect(() => parseTemplate('turn [on')).toThrow(TemplateError);
     expect(() => parseTemplate('turn on]')).toThrow(TemplateError);
     expect(() => parseTemplate('turn $on')).toThrow(TemplateError);
+  });
+});
+
+describe('timer requests', () => {
+  it('turns-a-spoken-duration-into-a-timer-request', () => {
+    const match = matcher.match('set a timer for one hour and ten minutes');
+    expect(handleIntent(match, at('kitchen'))).toEqual({
+      reply: '',
+      outcome: 'ok',
+      timer: { kind: 'set', durationMs: 4_200_000 },
+    });
+    expect(handleIntent(matcher.match('cancel my timer'), at('kitchen')).timer).toEqual({
+      kind: 'cancel',
+    });
+  });
+
+  it('puts-timer-phrases-in-the-recogniser-grammar', () => {
+    const g = matcher.grammar();
+    expect(g).toContain('<count> = a | an | one');
+    expect(g).toContain('twenty five');
+    expect(g).toMatch(/timer for <count> <unit>/);
   });
 });

@@ -1,4 +1,5 @@
 import type { DeviceRegistry } from '../devices/registry.js';
+import { COUNT_WORDS, DURATION_UNITS } from './duration.js';
 import {
   parseTemplate,
   slotNames,
@@ -14,9 +15,20 @@ export const INTENT_TEMPLATES = {
     '(turn | switch) [the] {device} {state} [in [the] {room}]',
   ],
   get_time: ['what time is it', 'what is the time'],
+  set_timer: [
+    '(set | start) a timer for {count} {unit} [and {extra_count} {extra_unit}]',
+    'timer for {count} {unit} [and {extra_count} {extra_unit}]',
+    '(set | start) a {count} {unit} timer',
+  ],
+  cancel_timer: ['(cancel | stop | delete) [the | my] timer'],
+  timer_remaining: [
+    'how (long | much time) is left [on [the | my] timer]',
+    'how long (is left on | until) [the | my] timer',
+  ],
 } as const satisfies Record<string, readonly string[]>;
 
-export type IntentName = 'turn_on' | 'turn_off' | 'get_time';
+export type IntentName =
+  'turn_on' | 'turn_off' | 'get_time' | 'set_timer' | 'cancel_timer' | 'timer_remaining';
 
 export interface IntentMatch {
   readonly name: IntentName;
@@ -72,7 +84,10 @@ export class IntentMatcher {
           return { name: state === 'on' ? 'turn_on' : 'turn_off', slots: rest };
         }
         case 'get_time':
-          return { name: 'get_time', slots };
+        case 'set_timer':
+        case 'cancel_timer':
+        case 'timer_remaining':
+          return { name: family, slots };
       }
     }
     return undefined;
@@ -100,6 +115,14 @@ export class IntentMatcher {
   }
 
   private slotValues(): Record<string, string[]> {
-    return { state: ['on', 'off'], device: this.devices.phrases(), room: this.devices.rooms() };
+    return {
+      state: ['on', 'off'],
+      device: this.devices.phrases(),
+      room: this.devices.rooms(),
+      count: [...COUNT_WORDS],
+      unit: [...DURATION_UNITS],
+      extra_count: [...COUNT_WORDS],
+      extra_unit: [...DURATION_UNITS],
+    };
   }
 }

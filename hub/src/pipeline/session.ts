@@ -1,4 +1,4 @@
-import { AsyncQueue, LinearResampler, type DownEvent } from '@jarvis/protocol';
+import { AsyncQueue, type DownEvent } from '@jarvis/protocol';
 import type { Logger } from 'pino';
 import type { DeviceRegistry } from '../devices/registry.js';
 import type {
@@ -11,13 +11,14 @@ import type {
   VadEngine,
 } from '../engines/types.js';
 import { AppError, toAppError } from '../errors.js';
-import { handleIntent, type IntentOutcome } from '../intents/handle.js';
+import { handleIntent, type IntentOutcome, type TimerRequest } from '../intents/handle.js';
 import { normalise, type IntentMatch, type IntentMatcher } from '../intents/intents.js';
 import type { HubMetrics, Stage } from '../metrics/metrics.js';
 import type { MqttBus } from '../mqtt/bus.js';
 import type { SatelliteRecord } from '../storage/satellites.js';
 import type { SessionOutcome, SessionRecord, SessionTimings } from '../storage/sessions.js';
 import { Endpoint, type EndpointPolicy, type EndpointStep } from './endpoint.js';
+import { RateConformer } from './speech-out.js';
 import { Timeline } from './timeline.js';
 
 /** What a session needs from the hub; engines are shared, per-session state lives here. */
@@ -33,6 +34,8 @@ export interface SessionDeps {
   readonly noSpeechTimeoutMs: number;
   readonly maxUtteranceMs: number;
   readonly endpointing: EndpointPolicy;
+  /** Sets, cancels and reports timers; absent, timer requests get an apology. */
+  readonly timers?: { handle(request: TimerRequest, satelliteId: string): Promise<string> };
   readonly timeZone?: string | undefined;
   readonly now?: () => number;
 }
@@ -315,6 +318,17 @@ export class VoiceSession {
 
   /** Publishes the device command; a broker failure becomes a spoken apology, not a silent error. */
   private async act(result: IntentOutcome, record: SessionRecord): Promise<string> {
+    if (result.timer) {
+      if (!this.deps.timers) return 'Sorry, timers are not available.';
+      try {
+        return await this.deps.timers.handle(result.timer, this.start.satellite.id);
+      } catch (err) {
+        record.outcome = 'error';
+        record.errorCode = 'storage-failed';
+        this.log.warn({ err: (err as Error).message }, 'timer request failed');
+        return "Sorry, I couldn't do that with the timer.";
+      }
+    }
     if (!result.action) return result.reply;
     try {
       await this.deps.bus.publish(result.action.topic, result.action.payload, { qos: 1 });
@@ -350,8 +364,7 @@ export class VoiceSession {
     this.timeline.mark('tts-start');
     let first = true;
     let engine = this.deps.tts.id;
-    // A fallback engine may speak at another rate than the stream announced.
-    let resampler: LinearResampler | undefined;
+    const out = new RateConformer(rate);
     const speakCtx: EngineContext = {
       ...ctx,
       onFallback: (f) => {
@@ -365,12 +378,7 @@ export class VoiceSession {
           this.timeline.mark('first-audio');
           first = false;
         }
-        let out = chunk;
-        if (chunk.rate !== rate) {
-          if (resampler?.fromRate !== chunk.rate) resampler = new LinearResampler(chunk.rate, rate);
-          out = { ...chunk, pcm: resampler.push(chunk.pcm), rate };
-        }
-        io.sendAudio(stream, out);
+        io.sendAudio(stream, out.conform(chunk));
       }
       return engine;
     } catch (err) {

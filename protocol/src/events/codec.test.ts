@@ -42,6 +42,7 @@ const DOWN: DownEvent[] = [
   { type: 'intent', sessionId: sid, name: 'turn_on', slots: { device: 'kitchen light' } },
   { type: 'intent', sessionId: sid, name: 'get_time', slots: {} },
   { type: 'reply', sessionId: sid, text: 'Turning on the kitchen light.' },
+  { type: 'announce', reason: 'timer', text: 'Your five minute timer is done.', stream: 7 },
   { type: 'tts-start', sessionId: sid, stream: 2 },
   {
     type: 'audio-start',

@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Announce } from './announce.js';
 import { AudioStart, AudioStop } from './audio.js';
 import { Listening, Transcript } from './asr.js';
 import { Config, Mute, SetVolume } from './control.js';
@@ -7,6 +8,7 @@ import { ErrorEvent, Hello, Ping, Pong, Welcome } from './session.js';
 import { TtsStart, TtsStop } from './tts.js';
 import { Cancel, Wake } from './wake.js';
 
+export * from './announce.js';
 export * from './audio.js';
 export * from './asr.js';
 export * from './control.js';
@@ -36,6 +38,7 @@ export const EVENTS = {
   'set-volume': { schema: SetVolume, up: false, down: true },
   mute: { schema: Mute, up: false, down: true },
   config: { schema: Config, up: false, down: true },
+  announce: { schema: Announce, up: false, down: true },
 } as const satisfies Record<string, { schema: TSchema; up: boolean; down: boolean }>;
 
 export type EventType = keyof typeof EVENTS;
@@ -69,6 +72,7 @@ export const DownEventSchema = Type.Union([
   SetVolume,
   Mute,
   Config,
+  Announce,
 ]);
 
 export type UpEvent = Static<typeof UpEventSchema>;

@@ -196,8 +196,9 @@ async function writeChunk(stdin: Writable, chunk: AudioChunk, rate: number): Pro
   if (chunk.rate !== rate)
     throw new Error(`reply audio changed rate from ${rate} to ${chunk.rate} Hz`);
   if (stdin.destroyed || !stdin.writable) return false;
+  // An EPIPE (aplay died early) rejects `once`; the player's exit status says why, not the pipe.
   if (!stdin.write(encodeS16le(chunk.pcm)))
-    await Promise.race([once(stdin, 'drain'), once(stdin, 'close')]);
+    await Promise.race([once(stdin, 'drain'), once(stdin, 'close')]).catch(() => undefined);
   return !stdin.destroyed;
 }
 

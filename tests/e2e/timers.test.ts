@@ -1,0 +1,106 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AudioFrame, DownEvent } from '@jarvis/protocol';
+import { rms } from '@jarvis/protocol';
+import { createOpenWakeWord, type WakeEngine } from '@jarvis/satellite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { linkFor, runExchange, startStack, type Stack } from '../support/stack.js';
+import { speak } from '../support/voices.js';
+
+let wake: WakeEngine;
+let dir: string;
+beforeAll(async () => {
+  wake = await createOpenWakeWord({});
+  dir = await mkdtemp(join(tmpdir(), 'jarvis-timers-e2e-'));
+});
+afterAll(async () => {
+  await wake?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Connects as `sat` and waits for the hub to announce something, collecting its audio. */
+async function heardAnnouncement(
+  stack: Stack,
+  sat: Parameters<typeof linkFor>[1],
+  timeoutMs: number,
+): Promise<{ event: Extract<DownEvent, { type: 'announce' }>; samples: Int16Array[] }> {
+  const link = linkFor(stack, sat);
+  const samples: Int16Array[] = [];
+  try {
+    return await new Promise((resolve, reject) => {
+      let announced: Extract<DownEvent, { type: 'announce' }> | undefined;
+      const timer = setTimeout(() => reject(new Error('no announcement')), timeoutMs);
+      link.on('audio', (frame: AudioFrame) => {
+        if (announced && frame.stream === announced.stream) samples.push(frame.pcm);
+      });
+      link.on('event', (event: DownEvent) => {
+        if (event.type === 'announce') announced = event;
+        if (event.type === 'audio-stop' && announced && event.stream === announced.stream) {
+          clearTimeout(timer);
+          resolve({ event: announced, samples });
+        }
+      });
+      link.start();
+    });
+  } finally {
+    await link.stop();
+  }
+}
+
+describe('timers by voice', () => {
+  it('set-by-voice-and-ring-on-the-same-satellite-after-a-hub-restart', async () => {
+    const dataDir = join(dir, 'db');
+    let stack = await startStack({ dataDir });
+    const sat = await stack.enroll('kitchen', 'kitchen');
+    const audio = await speak('hey jarvis, set a timer for five seconds', 'flite', { leadMs: 500 });
+    const ex = await runExchange(stack, sat, audio, { wake });
+    expect(ex.record).toMatchObject({
+      outcome: 'ok',
+      intent: 'set_timer',
+      reply: 'Timer set for 5 seconds.',
+    });
+    expect(await stack.hub.timers.pending('kitchen')).toHaveLength(1);
+    await stack.close();
+
+    stack = await startStack({ dataDir });
+    try {
+      const { event, samples } = await heardAnnouncement(stack, sat, 15_000);
+      expect(event).toMatchObject({ reason: 'timer', text: 'Your 5 second timer is done.' });
+      const pcm = Int16Array.from(samples.flatMap((s) => [...s]));
+      expect(rms(pcm)).toBeGreaterThan(300); // the chime and the spoken line
+      expect(await stack.hub.timers.pending()).toEqual([]);
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('answers-how-long-is-left-and-cancels-by-voice', async () => {
+    const stack = await startStack();
+    try {
+      const sat = await stack.enroll('bedroom', 'bedroom');
+      await stack.hub.timers.set('bedroom', 600_000);
+      const left = await runExchange(
+        stack,
+        sat,
+        await speak('hey jarvis, how long is left on the timer', 'espeak', { leadMs: 500 }),
+        { wake },
+      );
+      expect(left.record).toMatchObject({ intent: 'timer_remaining', outcome: 'ok' });
+      expect(left.record?.reply).toMatch(/^(10 minutes|9 minutes and 5\d seconds) left\.$/);
+      const cancel = await runExchange(
+        stack,
+        sat,
+        await speak('hey jarvis, cancel the timer', 'festival', { leadMs: 500 }),
+        { wake },
+      );
+      expect(cancel.record).toMatchObject({
+        intent: 'cancel_timer',
+        reply: 'Cancelled your 10 minute timer.',
+      });
+      expect(await stack.hub.timers.pending()).toEqual([]);
+    } finally {
+      await stack.close();
+    }
+  });
+});
