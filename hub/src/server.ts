@@ -6,6 +6,7 @@ import { pino, type Logger } from 'pino';
 import { SatelliteTokenVerifier } from './auth/satellite-token.js';
 import type { HubConfig } from './config/config.js';
 import { DeviceRegistry } from './devices/registry.js';
+import { startLiveDevices } from './devices/live-devices.js';
 import { startSpeechServices } from './api/speech-services.js';
 import { createEngines, wakeEngineFactory, type Engines } from './engines/registry.js';
 import { AppError } from './errors.js';
@@ -13,6 +14,9 @@ import { CLOSE, SatelliteConnection, type ConnectionHooks } from './gateway/conn
 import { IntentMatcher } from './intents/intents.js';
 import { HubMetrics } from './metrics/metrics.js';
 import { connectExternalBroker, startEmbeddedBroker, type MqttBus } from './mqtt/bus.js';
+import { createOllamaLlm } from './engines/llm/ollama.js';
+import { lazyMemory } from './memory/lazy.js';
+import { Conversations } from './pipeline/conversation.js';
 import { HubWake } from './pipeline/hub-wake.js';
 import { announce } from './pipeline/speech-out.js';
 import { TimerService } from './timers/timers.js';
@@ -80,6 +84,20 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const engines =
     options.engines ?? (await createEngines(config, matcher.grammar(), log, metrics, options.env));
   if (options.engines) engines.stt.setGrammar(matcher.grammar());
+  // Devices announced with Home Assistant MQTT discovery join the configured ones as they come.
+  const liveDevices = config.discovery.enabled
+    ? await startLiveDevices({
+        bus,
+        log,
+        registry: devices,
+        prefix: config.discovery.prefix,
+        areas: config.discovery.areas,
+        onDevicesChanged: () => {
+          matcher.rebuild();
+          engines.stt.setGrammar(matcher.grammar());
+        },
+      })
+    : undefined;
   const satellites = new SatelliteStore(db);
   const sessions = new SessionStore(db);
   const verifier = new SatelliteTokenVerifier({
@@ -101,7 +119,28 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     log.child({ component: 'timers' }),
   );
 
+  const memory = config.memory.enabled ? lazyMemory(config.dataDir) : undefined;
+  const llm =
+    config.llm.engine === 'ollama'
+      ? createOllamaLlm({
+          baseUrl: config.llm.url ?? '',
+          model: config.llm.model ?? '',
+          timeoutMs: config.llm.timeoutMs,
+        })
+      : undefined;
+  const conversations = llm
+    ? new Conversations({
+        llm,
+        devices,
+        log: log.child({ component: 'llm' }),
+        budgetMs: config.llm.budgetMs,
+        contextMs: config.llm.contextMs,
+      })
+    : undefined;
+
   const sessionDeps: SessionDeps = {
+    memory,
+    conversations,
     ...engines,
     matcher,
     devices,
@@ -281,10 +320,13 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     timers,
     async close() {
       timers.close();
+      await liveDevices?.stop(); // before the engines close
       for (const s of active.values()) s.cancel('hub shutting down');
       await Promise.allSettled([...active.values()].map((s) => s.done));
       await speech.close();
       await hubWake.close();
+      await memory?.close();
+      await llm?.close();
       await app.close();
       await Promise.allSettled([engines.stt.close(), engines.tts.close(), engines.vad.close()]);
       await bus.close();

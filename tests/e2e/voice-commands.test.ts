@@ -1,5 +1,6 @@
 import { rms } from '@jarvis/protocol';
 import { createOpenWakeWord, type WakeEngine } from '@jarvis/satellite';
+import { NO_LLM } from '@jarvis/hub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runExchange, startStack, type Stack } from '../support/stack.js';
 import { speak, TEST_VOICES } from '../support/voices.js';
@@ -46,7 +47,7 @@ const COMMANDS = [
     text: 'hey jarvis, tell me a joke',
     intent: null,
     mqtt: undefined,
-    reply: "Sorry, I didn't understand.",
+    reply: NO_LLM,
     outcome: 'not-understood',
   },
 ] as const;

@@ -44,6 +44,8 @@ export interface Stack {
   readonly light: SimulatedLight;
   readonly dir: string;
   readonly log: Logger;
+  /** The broker the hub uses and credentials a device may connect with (the simulated light's). */
+  readonly mqtt: { readonly url: string; readonly username: string; readonly password: string };
   /** Enrolls a satellite and returns a signer for its tokens. */
   enroll(
     id: string,
@@ -89,9 +91,16 @@ export async function startStack(
     ...(options.engines ? { engines: options.engines } : {}),
     env: options.env ?? {},
   });
+  // An external broker (config.mqtt.url) takes the hub's own credentials for the light too.
+  const mqtt = hub.bus.address
+    ? { url: `mqtt://127.0.0.1:${hub.bus.address.port}`, ...mqttUser }
+    : {
+        url: config.mqtt.url ?? '',
+        username: config.mqtt.username ?? '',
+        password: config.mqtt.password ?? '',
+      };
   const light = await SimulatedLight.connect({
-    url: `mqtt://127.0.0.1:${hub.bus.address!.port}`,
-    ...mqttUser,
+    ...mqtt,
     commandTopic: LIGHT.commandTopic,
     stateTopic: LIGHT.stateTopic,
   });
@@ -100,6 +109,7 @@ export async function startStack(
     light,
     dir,
     log,
+    mqtt,
     async enroll(id, room) {
       const { privateKey, publicKey } = await generateKeyPair('EdDSA', {
         crv: 'Ed25519',

@@ -118,6 +118,39 @@ export const ConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    /** The language model for requests no intent template understands. */
+    llm: Type.Object(
+      {
+        engine: Type.Union([Type.Literal('none'), Type.Literal('ollama')], { default: 'none' }),
+        /** Ollama's base URL, e.g. http://gpu-node:11434. */
+        url: Type.Optional(Type.String({ pattern: '^https?://' })),
+        model: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+        /** Longest wait for the first token and between tokens. */
+        timeoutMs: Type.Integer({ minimum: 500, maximum: 120_000, default: 15_000 }),
+        /** Hard budget for a whole answer, tool calls included; past it the user hears an apology. */
+        budgetMs: Type.Integer({ minimum: 1000, maximum: 120_000, default: 10_000 }),
+        /** A follow-up within this time continues the conversation ("and the bedroom?"). */
+        contextMs: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 120_000 }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    /** "Remember that …" / "where is …": semantic memory (embedded embeddings, pgvector). */
+    memory: Type.Object(
+      { enabled: Type.Boolean({ default: true }) },
+      { default: {}, additionalProperties: false },
+    ),
+    /** Devices announced over MQTT with Home Assistant discovery, besides the config file's. */
+    discovery: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true }),
+        prefix: Type.String({ minLength: 1, maxLength: 64, default: 'homeassistant' }),
+        /** Room for a discovered device, by its id or device name (else its suggested area). */
+        areas: Type.Record(Type.String(), Type.String({ minLength: 1, maxLength: 64 }), {
+          default: {},
+        }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     /** The hub's own STT and TTS served over Wyoming (for Home Assistant); off without a port. */
     wyoming: Type.Object(
       {
@@ -171,6 +204,9 @@ const ENV: Record<string, { path: readonly string[]; number?: true }> = {
   JARVIS_TTS_MODEL: { path: ['tts', 'model'] },
   JARVIS_TTS_VOICE: { path: ['tts', 'remoteVoice'] },
   JARVIS_WYOMING_PORT: { path: ['wyoming', 'port'], number: true },
+  JARVIS_LLM_ENGINE: { path: ['llm', 'engine'] },
+  JARVIS_LLM_URL: { path: ['llm', 'url'] },
+  JARVIS_LLM_MODEL: { path: ['llm', 'model'] },
   JARVIS_SPEECH_API_KEYS_FILE: { path: ['speechApi', 'keysFile'] },
 };
 
@@ -252,6 +288,10 @@ export function parseConfig(raw: unknown): Readonly<HubConfig> {
       if (e.engine === 'openai' && !e.model)
         problems.push(`/${kind}/model: the openai engine needs a model name`);
     }
+    if (config.llm.engine === 'ollama' && !(config.llm.url && config.llm.model))
+      problems.push(
+        '/llm: the ollama engine needs url and model (JARVIS_LLM_URL, JARVIS_LLM_MODEL)',
+      );
     if (config.wake.engine === 'wyoming' && !config.wake.url)
       problems.push('/wake/url: the wyoming wake engine needs a tcp:// URL');
     if (config.vad.commandSilenceMs > config.vad.silenceMs)

@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import {
   DEFAULT_DISCOVERY_PREFIX,
+  onOffPayload,
   parseDiscoveryMessage,
   type DiscoveredDevice,
   type DiscoveryError,
@@ -95,11 +96,15 @@ export class DiscoveredDevices extends EventEmitter<{
     await this.bus.subscribe(`${this.prefix}/+/+/+/config`, handler);
   }
 
-  /** Controllable devices (those with a command topic), shaped like configured devices. */
+  /**
+   * Controllable devices (those with a command topic), shaped like configured devices: their
+   * payloadOn/payloadOff are what to publish, so a JSON light's read `{"state":"ON"}`.
+   */
   devices(): DiscoveredDeviceEntry[] {
     return [...this.entries.values()]
       .map((e) => e.device)
-      .filter((d): d is DiscoveredDeviceEntry => d.commandTopic !== undefined);
+      .filter((d): d is DiscoveredDeviceEntry => d.commandTopic !== undefined)
+      .map((d) => ({ ...d, payloadOn: onOffPayload(d, true), payloadOff: onOffPayload(d, false) }));
   }
 
   /** Every discovered entity, sensors included. */

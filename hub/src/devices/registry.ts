@@ -1,13 +1,18 @@
-/** A controllable device, from configuration for now (discovery comes later). */
+/** A controllable device: from the config file, or announced through MQTT discovery. */
 export interface Device {
   readonly id: string;
   /** Spoken name, e.g. "light" or "ceiling fan". */
   readonly name: string;
+  /** Empty for a discovered device with no known room: it is named without one. */
   readonly room: string;
-  /** Topic the hub publishes "ON"/"OFF" to. */
+  /** Topic the hub publishes {@link payloadOn}/{@link payloadOff} to. */
   readonly commandTopic: string;
   /** Topic the device reports its state on ("ON"/"OFF"), if any. */
   readonly stateTopic?: string | undefined;
+  /** The exact payload that switches it on; "ON" when absent (`{"state":"ON"}` for a JSON light). */
+  readonly payloadOn?: string | undefined;
+  /** The exact payload that switches it off; "OFF" when absent. */
+  readonly payloadOff?: string | undefined;
 }
 
 export type DeviceState = 'ON' | 'OFF';
@@ -20,13 +25,39 @@ export const spoken = (s: string): string =>
     .replace(/\s+/g, ' ')
     .trim();
 
+/**
+ * The devices voice commands can name: the configured ones plus, kept current from outside, the
+ * discovered ones. A configured device wins over a discovered one with the same id.
+ */
 export class DeviceRegistry {
   private readonly states = new Map<string, DeviceState>();
+  private all: readonly Device[];
+  private discoveredState: (id: string) => DeviceState | undefined = () => undefined;
 
-  constructor(readonly devices: readonly Device[]) {}
+  constructor(private readonly configured: readonly Device[]) {
+    this.all = configured;
+  }
+
+  /** Configured devices first, then the discovered ones. */
+  get devices(): readonly Device[] {
+    return this.all;
+  }
+
+  /**
+   * Replaces the discovered devices (configured ones stay). `stateOf` answers for their power
+   * state, which they report in their own formats rather than as plain "ON"/"OFF".
+   */
+  replaceDiscovered(
+    devices: readonly Device[],
+    stateOf?: (id: string) => DeviceState | undefined,
+  ): void {
+    const taken = new Set(this.configured.map((d) => d.id));
+    this.all = [...this.configured, ...devices.filter((d) => !taken.has(d.id))];
+    if (stateOf) this.discoveredState = stateOf;
+  }
 
   rooms(): string[] {
-    return [...new Set(this.devices.map((d) => spoken(d.room)))];
+    return [...new Set(this.devices.map((d) => spoken(d.room)))].filter((r) => r !== '');
   }
 
   /** Every phrase that names a device: "light", "kitchen light", … */
@@ -64,12 +95,13 @@ export class DeviceRegistry {
   }
 
   stateOf(id: string): DeviceState | undefined {
-    return this.states.get(id);
+    if (this.configured.some((d) => d.id === id)) return this.states.get(id);
+    return this.find(id) ? this.discoveredState(id) : undefined;
   }
 
-  /** Records a state report; returns the device it belongs to, if any. */
+  /** Records a configured device's state report; returns the device it belongs to, if any. */
   recordState(topic: string, payload: string): Device | undefined {
-    const device = this.devices.find((d) => d.stateTopic === topic);
+    const device = this.configured.find((d) => d.stateTopic === topic);
     const value = payload.trim().toUpperCase();
     if (!device || (value !== 'ON' && value !== 'OFF')) return undefined;
     this.states.set(device.id, value);

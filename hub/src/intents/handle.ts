@@ -74,7 +74,11 @@ export function handleIntent(match: IntentMatch | undefined, ctx: IntentContext)
       return {
         reply: `Turning ${on ? 'on' : 'off'} the ${describe(device)}.`,
         outcome: 'ok',
-        action: { topic: device.commandTopic, payload: on ? 'ON' : 'OFF', deviceId: device.id },
+        action: {
+          topic: device.commandTopic,
+          payload: on ? (device.payloadOn ?? 'ON') : (device.payloadOff ?? 'OFF'),
+          deviceId: device.id,
+        },
       };
     }
   }

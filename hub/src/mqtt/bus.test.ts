@@ -60,6 +60,47 @@ describe('embedded broker', () => {
     await expect.poll(() => states).toEqual(['ON']);
     await device.endAsync();
   });
+
+  it('replays-retained-messages-published-before-the-hub-subscribed', async () => {
+    const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${bus.address!.port}`, user);
+    await device.publishAsync('homeassistant/light/desk/config', '{"name":"Desk"}', {
+      qos: 1,
+      retain: true,
+    });
+    await device.publishAsync('homeassistant/switch/plug/config', '{"name":"Plug"}', {
+      qos: 1,
+      retain: true,
+    });
+    await device.publishAsync('homeassistant/light/gone/config', 'x', { qos: 1, retain: true });
+    await device.publishAsync('homeassistant/light/gone/config', '', { qos: 1, retain: true });
+    await device.publishAsync('homeassistant/light/live/config', 'not kept', { qos: 1 });
+    await bus.publish('homeassistant/light/hub/config', '{"name":"Hub"}', { retain: true });
+
+    const got: string[] = [];
+    await bus.subscribe('homeassistant/+/+/config', (t, p) => got.push(`${t} ${p.toString()}`));
+    expect(got.sort()).toEqual([
+      'homeassistant/light/desk/config {"name":"Desk"}',
+      'homeassistant/light/hub/config {"name":"Hub"}',
+      'homeassistant/switch/plug/config {"name":"Plug"}',
+    ]);
+    // Live messages still arrive after the replay.
+    await device.publishAsync('homeassistant/light/desk/config', '{"name":"Desk 2"}', { qos: 1 });
+    await expect.poll(() => got.at(-1)).toBe('homeassistant/light/desk/config {"name":"Desk 2"}');
+    await device.endAsync();
+  });
+
+  it('survives-a-throwing-handler', async () => {
+    await bus.publish('home/throw/state', 'x', { retain: true });
+    await expect(
+      bus.subscribe('home/throw/state', () => {
+        throw new Error('handler bug');
+      }),
+    ).resolves.toBeUndefined();
+    const got: string[] = [];
+    await bus.subscribe('home/throw/state', (_t, p) => got.push(p.toString()));
+    await bus.publish('home/throw/state', 'y');
+    await expect.poll(() => got).toEqual(['x', 'y']);
+  });
 });
 
 describe('external broker (real Mosquitto)', () => {

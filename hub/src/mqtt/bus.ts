@@ -40,6 +40,14 @@ export function topicMatches(filter: string, topic: string): boolean {
   return f.length === t.length;
 }
 
+/** The part of aedes' persistence (untyped in its declarations) that holds retained messages. */
+interface RetainedStore {
+  createRetainedStream(filter: string): AsyncIterable<{ topic: string; payload: string | Buffer }>;
+}
+
+const retained = (broker: object): RetainedStore =>
+  (broker as { persistence: RetainedStore }).persistence;
+
 /** Starts aedes on a TCP listener; only the configured users may connect (no anonymous clients). */
 export async function startEmbeddedBroker(options: {
   host: string;
@@ -95,20 +103,41 @@ export async function startEmbeddedBroker(options: {
           (err) => (err ? reject(err) : resolve()),
         ),
       ),
-    subscribe: (filter, handler) =>
-      new Promise<void>((resolve) =>
+    subscribe: async (filter, handler) => {
+      const deliver = (packet: { topic: string; payload: string | Buffer }): void => {
+        try {
+          handler(
+            packet.topic,
+            Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
+          );
+        } catch (err) {
+          options.log.error({ err, topic: packet.topic }, 'mqtt message handler failed');
+        }
+      };
+      // Live messages wait until the retained ones are replayed, so a stale retained message
+      // never lands after a newer live one.
+      let held: { topic: string; payload: string | Buffer }[] | undefined = [];
+      await new Promise<void>((resolve) =>
         broker.subscribe(
           filter,
           (packet, cb) => {
-            handler(
-              packet.topic,
-              Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
-            );
+            if (held) held.push(packet);
+            else deliver(packet);
             cb();
           },
           resolve,
         ),
-      ),
+      );
+      // MQTT 3.1.1 §3.3.1.3: a new subscription receives the retained messages matching it.
+      // aedes does that only for network clients, not for in-process subscriptions.
+      try {
+        for await (const packet of retained(broker).createRetainedStream(filter)) deliver(packet);
+      } finally {
+        const queued = held;
+        held = undefined;
+        for (const packet of queued) deliver(packet);
+      }
+    },
     connected: () => !broker.closed,
     close: async () => {
       await new Promise<void>((resolve) => broker.close(() => resolve()));

@@ -17,7 +17,9 @@ import type { HubMetrics, Stage } from '../metrics/metrics.js';
 import type { MqttBus } from '../mqtt/bus.js';
 import type { SatelliteRecord } from '../storage/satellites.js';
 import type { SessionOutcome, SessionRecord, SessionTimings } from '../storage/sessions.js';
+import type { ConversationActions, Conversations } from './conversation.js';
 import { Endpoint, type EndpointPolicy, type EndpointStep } from './endpoint.js';
+import { freeFormReply, type MemoryService } from './free-form.js';
 import { RateConformer } from './speech-out.js';
 import { Timeline } from './timeline.js';
 
@@ -34,6 +36,10 @@ export interface SessionDeps {
   readonly noSpeechTimeoutMs: number;
   readonly maxUtteranceMs: number;
   readonly endpointing: EndpointPolicy;
+  /** Remember/recall; absent, such requests go to the language model (or get an apology). */
+  readonly memory?: MemoryService | undefined;
+  /** The language model's conversations; absent, free-form requests get an honest apology. */
+  readonly conversations?: Conversations | undefined;
   /** Sets, cancels and reports timers; absent, timer requests get an apology. */
   readonly timers?: { handle(request: TimerRequest, satelliteId: string): Promise<string> };
   readonly timeZone?: string | undefined;
@@ -222,11 +228,29 @@ export class VoiceSession {
       });
       this.timeline.mark('intent');
       this.recordIntent(record, match, result);
+      if (!match) {
+        // Outside the templates: semantic memory, then the language model, if there are any.
+        const free = await freeFormReply(
+          final.text,
+          this.deps,
+          satellite,
+          this.actions(record),
+          ctx,
+        );
+        this.timeline.mark('action');
+        record.intent = free.via === 'none' ? null : free.via;
+        const spoken = await this.speak(free.reply, ctx);
+        record.reply = spoken.text;
+        record.engines.tts = spoken.engine;
+        outcome =
+          record.outcome === 'error' ? 'error' : free.via === 'none' ? 'not-understood' : 'ok';
+        return record;
+      }
       const reply = await this.act(result, record);
       this.timeline.mark('action');
-      record.reply = reply;
-      io.send({ type: 'reply', sessionId: this.id, text: reply });
-      record.engines.tts = await this.speak(reply, ctx);
+      const spoken = await this.speak(reply, ctx);
+      record.reply = spoken.text;
+      record.engines.tts = spoken.engine;
       outcome = record.outcome === 'error' ? 'error' : result.outcome;
       return record;
     } catch (err) {
@@ -346,9 +370,42 @@ export class VoiceSession {
     }
   }
 
-  /** Streams the spoken reply; returns the engine that spoke it (the last one, after fallbacks). */
-  private async speak(text: string, ctx: EngineContext): Promise<string> {
+  /** What the language model may do: the same device and timer actions as the fast path. */
+  private actions(record: SessionRecord): ConversationActions {
+    const room = this.start.satellite.room;
+    return {
+      controlDevice: async (device, inRoom, on) => {
+        const slots: Record<string, string> = { device, ...(inRoom ? { room: inRoom } : {}) };
+        const result = handleIntent(
+          { name: on ? 'turn_on' : 'turn_off', slots },
+          { devices: this.deps.devices, satelliteRoom: room, now: new Date() },
+        );
+        if (result.action)
+          record.action = { topic: result.action.topic, payload: result.action.payload };
+        return this.act(result, record);
+      },
+      timer: (request) => this.act({ reply: '', outcome: 'ok', timer: request }, record),
+    };
+  }
+
+  /**
+   * Streams the spoken reply (one text, or sentences as they come, each also sent as a `reply`
+   * event); returns what was said and the engine that said it (the last, after fallbacks).
+   */
+  private async speak(
+    reply: string | AsyncIterable<string>,
+    ctx: EngineContext,
+  ): Promise<{ text: string; engine: string }> {
     const { io } = this.start;
+    const said: string[] = [];
+    const sessionId = this.id;
+    async function* pieces(): AsyncIterable<string> {
+      for await (const piece of typeof reply === 'string' ? once(reply) : reply) {
+        said.push(piece);
+        io.send({ type: 'reply', sessionId, text: piece });
+        yield piece;
+      }
+    }
     const stream = io.nextStream();
     const rate = this.deps.tts.sampleRate;
     io.send({ type: 'tts-start', sessionId: this.id, stream });
@@ -373,14 +430,14 @@ export class VoiceSession {
       },
     };
     try {
-      for await (const chunk of this.deps.tts.synthesize(once(text), speakCtx)) {
+      for await (const chunk of this.deps.tts.synthesize(pieces(), speakCtx)) {
         if (first) {
           this.timeline.mark('first-audio');
           first = false;
         }
         io.sendAudio(stream, out.conform(chunk));
       }
-      return engine;
+      return { text: said.join(' '), engine };
     } catch (err) {
       if (ctx.signal.aborted) throw err;
       throw new AppError('tts-failed', 'speech synthesis failed', true, { cause: err });

@@ -1,0 +1,123 @@
+import { rms } from '@jarvis/protocol';
+import { createOpenWakeWord, type WakeEngine } from '@jarvis/satellite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startOllamaServer } from '../support/ollama-server.js';
+import { runExchange, startStack, type Stack } from '../support/stack.js';
+import { speak } from '../support/voices.js';
+
+let wake: WakeEngine;
+beforeAll(async () => {
+  wake = await createOpenWakeWord({});
+});
+afterAll(async () => {
+  await wake?.close();
+});
+
+const say = (text: string) => speak(`hey jarvis, ${text}`, 'flite', { leadMs: 500 });
+
+/** Ollama cannot run here: its API is played by tests/support/ollama-server.ts (a test double). */
+describe('the language model path', () => {
+  let ollama: Awaited<ReturnType<typeof startOllamaServer>>;
+  let stack: Stack;
+  beforeAll(async () => {
+    ollama = await startOllamaServer({ models: ['llama3.2'] });
+    stack = await startStack({
+      config: { llm: { engine: 'ollama', url: ollama.url, model: 'llama3.2' } },
+    });
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await ollama?.close();
+  });
+
+  it('answers-out-of-template-speech-and-a-follow-up-with-context-and-a-tool-call', async () => {
+    const sat = await stack.enroll('kitchen', 'kitchen');
+    ollama.reply({
+      parts: ['Why did the scarecrow win an award? ', 'Because he was outstanding in his field.'],
+      delayMs: 20,
+    });
+    const first = await runExchange(stack, sat, await say('tell me a joke'), { wake });
+    expect(first.record).toMatchObject({ outcome: 'ok', intent: 'llm' });
+    expect(first.record?.reply).toBe(
+      'Why did the scarecrow win an award? Because he was outstanding in his field.',
+    );
+    expect(rms(first.reply!.pcm)).toBeGreaterThan(300);
+    const firstRequest = ollama.requests[0]!.body as {
+      messages: { role: string; content: string }[];
+    };
+    expect(firstRequest.messages[0]!.content).toContain('The speaker is in the kitchen');
+
+    ollama.reply(
+      {
+        parts: [
+          {
+            toolCalls: [
+              {
+                name: 'control_device',
+                arguments: { device: 'light', room: 'bedroom', state: 'on' },
+              },
+            ],
+          },
+        ],
+      },
+      { parts: ['The bedroom light is on now.'] },
+    );
+    const published = new Promise<string>(
+      (resolve) =>
+        void stack.hub.bus.subscribe('home/bedroom/light/set', (_t, payload) =>
+          resolve(payload.toString()),
+        ),
+    );
+    const second = await runExchange(stack, sat, await say('do the same for my brother'), { wake });
+    expect(second.record).toMatchObject({
+      outcome: 'ok',
+      intent: 'llm',
+      reply: 'The bedroom light is on now.',
+      action: { topic: 'home/bedroom/light/set', payload: 'ON' },
+    });
+    expect(await published).toBe('ON');
+    // The follow-up carried the first exchange, and the tool result went back to the model.
+    const followUp = ollama.requests[1]!.body as { messages: { role: string; content: string }[] };
+    expect(followUp.messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user']);
+    expect(followUp.messages[2]!.content).toContain('scarecrow');
+    const afterTool = ollama.requests[2]!.body as { messages: { role: string; content: string }[] };
+    expect(afterTool.messages.at(-1)).toMatchObject({
+      role: 'tool',
+      content: 'Turning on the bedroom light.',
+    });
+  });
+
+  it('apologises-when-the-model-is-down', async () => {
+    const sat = await stack.enroll('hall', 'kitchen');
+    ollama.reply({ status: 500, error: 'model runner crashed' });
+    const ex = await runExchange(stack, sat, await say('tell me a joke'), { wake });
+    expect(ex.record?.reply).toBe("Sorry, I can't reach my language model right now.");
+  });
+});
+
+describe('semantic memory', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('remembers-a-fact-and-recalls-it-by-voice', async () => {
+    const sat = await stack.enroll('study', 'office');
+    const told = await runExchange(
+      stack,
+      sat,
+      await say('remember that the wifi password is in the blue drawer'),
+      { wake },
+    );
+    expect(told.record).toMatchObject({ outcome: 'ok', intent: 'memory' });
+    expect(told.record?.reply).toMatch(
+      /^OK, I'll remember that the wi.?fi password is in the blue/,
+    );
+    const asked = await runExchange(stack, sat, await say('where is the wifi password'), { wake });
+    expect(asked.record).toMatchObject({ outcome: 'ok', intent: 'memory' });
+    expect(asked.record?.reply).toMatch(/^You told me the wi.?fi password is in the blue/);
+  });
+});
