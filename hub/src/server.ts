@@ -14,6 +14,8 @@ import { CLOSE, SatelliteConnection, type ConnectionHooks } from './gateway/conn
 import { IntentMatcher } from './intents/intents.js';
 import { HubMetrics } from './metrics/metrics.js';
 import { connectExternalBroker, startEmbeddedBroker, type MqttBus } from './mqtt/bus.js';
+import { startSatelliteStates, withoutOwnEntities } from './mqtt/satellite-state.js';
+import { startAnnouncements } from './announcements/announcements.js';
 import { createOllamaLlm } from './engines/llm/ollama.js';
 import { lazyMemory } from './memory/lazy.js';
 import { Conversations } from './pipeline/conversation.js';
@@ -87,7 +89,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   // Devices announced with Home Assistant MQTT discovery join the configured ones as they come.
   const liveDevices = config.discovery.enabled
     ? await startLiveDevices({
-        bus,
+        bus: withoutOwnEntities(bus, config.discovery.prefix),
         log,
         registry: devices,
         prefix: config.discovery.prefix,
@@ -107,6 +109,14 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const listeners: ((r: Awaited<VoiceSession['done']>) => void)[] = [];
 
   const online = new Map<string, SatelliteConnection>();
+  // Satellites' state for Home Assistant, and announcements asked for over MQTT.
+  const satelliteStates = await startSatelliteStates({ bus, log, prefix: config.discovery.prefix });
+  const announcer = await startAnnouncements({
+    bus,
+    tts: engines.tts,
+    log,
+    online: () => online.values(),
+  });
   const timers = new TimerService(
     db,
     async (timer, text) => {
@@ -139,6 +149,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     : undefined;
 
   const sessionDeps: SessionDeps = {
+    lastReplies: new Map(),
+    volumes: new Map(),
     memory,
     conversations,
     ...engines,
@@ -170,7 +182,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       id: randomUUID(),
       satellite: conn.satellite,
       wake,
-      io: conn,
+      io: satelliteStates.observe(conn),
     });
     conn.sessionId = session.id;
     active.set(session.id, session);
@@ -200,6 +212,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       if (previous && previous !== conn)
         previous.close(CLOSE.replaced, 'replaced by a newer connection');
       metrics.satellitesOnline.set(online.size);
+      satelliteStates.online(conn);
       void timers.satelliteOnline(conn.satellite.id);
     },
     onWake(conn, wake) {
@@ -232,6 +245,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     },
     onClose(conn) {
       if (online.get(conn.satellite.id) === conn) online.delete(conn.satellite.id);
+      satelliteStates.offline(conn);
       metrics.satellitesOnline.set(online.size);
       sessionOf(conn)?.cancel('satellite disconnected');
       void hubWake.forget(conn.connectionId);
@@ -320,6 +334,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     timers,
     async close() {
       timers.close();
+      announcer.close();
       await liveDevices?.stop(); // before the engines close
       for (const s of active.values()) s.cancel('hub shutting down');
       await Promise.allSettled([...active.values()].map((s) => s.done));
@@ -329,6 +344,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       await llm?.close();
       await app.close();
       await Promise.allSettled([engines.stt.close(), engines.tts.close(), engines.vad.close()]);
+      await satelliteStates.close();
       await bus.close();
       await db.close();
     },

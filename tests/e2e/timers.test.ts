@@ -1,11 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AudioFrame, DownEvent } from '@jarvis/protocol';
 import { rms } from '@jarvis/protocol';
 import { createOpenWakeWord, type WakeEngine } from '@jarvis/satellite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { linkFor, runExchange, startStack, type Stack } from '../support/stack.js';
+import { heardAnnouncement } from '../support/announcements.js';
+import { runExchange, startStack } from '../support/stack.js';
 import { speak } from '../support/voices.js';
 
 let wake: WakeEngine;
@@ -18,35 +18,6 @@ afterAll(async () => {
   await wake?.close();
   await rm(dir, { recursive: true, force: true });
 });
-
-/** Connects as `sat` and waits for the hub to announce something, collecting its audio. */
-async function heardAnnouncement(
-  stack: Stack,
-  sat: Parameters<typeof linkFor>[1],
-  timeoutMs: number,
-): Promise<{ event: Extract<DownEvent, { type: 'announce' }>; samples: Int16Array[] }> {
-  const link = linkFor(stack, sat);
-  const samples: Int16Array[] = [];
-  try {
-    return await new Promise((resolve, reject) => {
-      let announced: Extract<DownEvent, { type: 'announce' }> | undefined;
-      const timer = setTimeout(() => reject(new Error('no announcement')), timeoutMs);
-      link.on('audio', (frame: AudioFrame) => {
-        if (announced && frame.stream === announced.stream) samples.push(frame.pcm);
-      });
-      link.on('event', (event: DownEvent) => {
-        if (event.type === 'announce') announced = event;
-        if (event.type === 'audio-stop' && announced && event.stream === announced.stream) {
-          clearTimeout(timer);
-          resolve({ event: announced, samples });
-        }
-      });
-      link.start();
-    });
-  } finally {
-    await link.stop();
-  }
-}
 
 describe('timers by voice', () => {
   it('set-by-voice-and-ring-on-the-same-satellite-after-a-hub-restart', async () => {
@@ -83,7 +54,7 @@ describe('timers by voice', () => {
       const left = await runExchange(
         stack,
         sat,
-        await speak('hey jarvis, how long is left on the timer', 'espeak', { leadMs: 500 }),
+        await speak('hey jarvis, how long is left on the timer', 'flite', { leadMs: 500 }),
         { wake },
       );
       expect(left.record).toMatchObject({ intent: 'timer_remaining', outcome: 'ok' });

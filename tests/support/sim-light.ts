@@ -41,6 +41,12 @@ export class SimulatedLight {
     return light;
   }
 
+  /** Someone used the wall switch: the light reports its new state. */
+  async report(state: 'ON' | 'OFF'): Promise<void> {
+    this.state = state;
+    await this.client.publishAsync(this.stateTopic, state, { qos: 1, retain: true });
+  }
+
   onCommand(listener: (payload: string) => void): void {
     this.listeners.push(listener);
   }

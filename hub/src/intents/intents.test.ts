@@ -37,10 +37,25 @@ describe('intent matching', () => {
       'set_timer',
       { count: 'an', unit: 'hour', extra_count: 'twenty five', extra_unit: 'minutes' },
     ],
-    ['set a ten second timer', 'set_timer', { count: 'ten', unit: 'second' }],
     ['cancel the timer', 'cancel_timer', {}],
     ['how long is left on my timer', 'timer_remaining', {}],
     ['how much time is left', 'timer_remaining', {}],
+    ['toggle the desk lamp', 'toggle', { device: 'desk lamp' }],
+    [
+      'is the light in the bedroom on',
+      'get_state',
+      { device: 'light', room: 'bedroom', condition: 'on' },
+    ],
+    ["what's the date today", 'get_date', {}],
+    ['what day is it', 'get_date', {}],
+    ['turn the volume up', 'volume', { direction: 'up' }],
+    ['turn down the volume', 'volume', { direction: 'down' }],
+    ['set the volume to forty percent', 'volume', { count: 'forty' }],
+    ['speak louder', 'volume', { louder: 'louder' }],
+    ['stop listening', 'mute', {}],
+    ['never mind', 'stop', {}],
+    ['stop', 'stop', {}],
+    ['say that again', 'repeat', {}],
   ])('understands "%s"', (text, name, slots) => {
     expect(matcher.match(text)).toEqual({ name, slots });
   });
@@ -141,5 +156,47 @@ describe('timer requests', () => {
     expect(g).toContain('<count> = a | an | one');
     expect(g).toContain('twenty five');
     expect(g).toMatch(/timer for <count> <unit>/);
+  });
+});
+
+describe('household requests', () => {
+  it('says-the-date', () => {
+    expect(handleIntent(matcher.match('what is the date'), at('kitchen')).reply).toBe(
+      'It is Wednesday, November 25.',
+    );
+  });
+
+  it('answers-a-device-state-from-what-it-reported', () => {
+    expect(handleIntent(matcher.match('is the kitchen light on'), at('office')).reply).toBe(
+      "I don't know whether the kitchen light is on.",
+    );
+    devices.recordState('home/kitchen/light/state', 'ON');
+    expect(handleIntent(matcher.match('is the light on'), at('kitchen')).reply).toBe(
+      'The kitchen light is on.',
+    );
+    expect(handleIntent(matcher.match('toggle the light'), at('kitchen')).action).toMatchObject({
+      topic: 'home/kitchen/light/set',
+      payload: 'OFF',
+    });
+  });
+
+  it('asks-which-device-rather-than-guess', () => {
+    expect(handleIntent(matcher.match('toggle the light'), at('office')).reply).toBe(
+      'Which light? The kitchen or the bedroom?',
+    );
+  });
+
+  it('turns-volume-requests-into-satellite-requests', () => {
+    expect(handleIntent(matcher.match('volume up'), at('kitchen')).satellite).toEqual({
+      kind: 'volume',
+      change: 'up',
+    });
+    expect(
+      handleIntent(matcher.match('set the volume to twenty five'), at('kitchen')),
+    ).toMatchObject({ reply: 'Volume 25.', satellite: { kind: 'volume', change: 25 } });
+    expect(handleIntent(matcher.match('stop'), at('kitchen'))).toEqual({
+      reply: '',
+      outcome: 'ok',
+    });
   });
 });

@@ -40,6 +40,10 @@ export interface SessionDeps {
   readonly memory?: MemoryService | undefined;
   /** The language model's conversations; absent, free-form requests get an honest apology. */
   readonly conversations?: Conversations | undefined;
+  /** Each satellite's last spoken reply, for "repeat that". */
+  readonly lastReplies?: Map<string, string>;
+  /** Each satellite's speaker volume as the hub last set it (100 when never set). */
+  readonly volumes?: Map<string, number>;
   /** Sets, cancels and reports timers; absent, timer requests get an apology. */
   readonly timers?: { handle(request: TimerRequest, satelliteId: string): Promise<string> };
   readonly timeZone?: string | undefined;
@@ -242,15 +246,22 @@ export class VoiceSession {
         const spoken = await this.speak(free.reply, ctx);
         record.reply = spoken.text;
         record.engines.tts = spoken.engine;
+        this.deps.lastReplies?.set(satellite.id, spoken.text);
         outcome =
           record.outcome === 'error' ? 'error' : free.via === 'none' ? 'not-understood' : 'ok';
         return record;
       }
       const reply = await this.act(result, record);
       this.timeline.mark('action');
+      if (reply === '') {
+        // "Stop": nothing to say.
+        outcome = 'ok';
+        return record;
+      }
       const spoken = await this.speak(reply, ctx);
       record.reply = spoken.text;
       record.engines.tts = spoken.engine;
+      this.deps.lastReplies?.set(satellite.id, spoken.text);
       outcome = record.outcome === 'error' ? 'error' : result.outcome;
       return record;
     } catch (err) {
@@ -342,6 +353,23 @@ export class VoiceSession {
 
   /** Publishes the device command; a broker failure becomes a spoken apology, not a silent error. */
   private async act(result: IntentOutcome, record: SessionRecord): Promise<string> {
+    const satelliteId = this.start.satellite.id;
+    if (result.repeat)
+      return this.deps.lastReplies?.get(satelliteId) ?? "I haven't said anything yet.";
+    if (result.satellite?.kind === 'mute') this.start.io.send({ type: 'mute', muted: true });
+    if (result.satellite?.kind === 'volume') {
+      const volumes = this.deps.volumes;
+      const now = volumes?.get(satelliteId) ?? 100;
+      const { change } = result.satellite;
+      const volume =
+        change === 'up'
+          ? Math.min(100, now + 20)
+          : change === 'down'
+            ? Math.max(10, now - 20)
+            : change;
+      volumes?.set(satelliteId, volume);
+      this.start.io.send({ type: 'set-volume', volume });
+    }
     if (result.timer) {
       if (!this.deps.timers) return 'Sorry, timers are not available.';
       try {

@@ -126,7 +126,9 @@ export function judgeGrammarHypothesis(
  * rule holds across voices. Measured (commands after "hey jarvis", three synthetic voices):
  * commands −7…+21, speech outside the grammar −10…−34.
  */
-export const MAX_DROP_FROM_WAKE_PHRASE = -9;
+// −11 rather than −9 since the grammar grew (timers, household requests): festival's "switch
+// off the light" then fitted at −10.4; the out-of-grammar rate in `npm run eval:stt` held.
+export const MAX_DROP_FROM_WAKE_PHRASE = -11;
 /** The same in noise, where speech outside the grammar fits nearly as well as the wake phrase. */
 export const MAX_DROP_FROM_WAKE_PHRASE_IN_NOISE = -6;
 
