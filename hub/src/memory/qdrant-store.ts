@@ -9,6 +9,7 @@ import {
   type SearchOptions,
   type VectorStore,
 } from './vector-store.js';
+import { describeFetchError } from '../engines/fetch-errors.js';
 
 export interface QdrantStoreOptions {
   /** e.g. `http://qdrant:6333`; give the port: the client assumes 6333 when the URL has none. */
@@ -198,16 +199,12 @@ function toStorageError(err: unknown, what: string, where: string, timeoutMs: nu
       },
     );
   }
-  return new AppError('storage-failed', `cannot reach Qdrant at ${where}: ${describe(err)}`, true, {
-    cause: err,
-  });
-}
-
-/** fetch reports network failures as "fetch failed" with the socket error as its cause. */
-function describe(err: unknown): string {
-  const cause = (err as { cause?: unknown } | undefined)?.cause;
-  const code = (cause as { code?: unknown } | undefined)?.code;
-  if (typeof code === 'string') return code;
-  if (cause instanceof Error) return cause.message;
-  return err instanceof Error ? err.message : String(err);
+  return new AppError(
+    'storage-failed',
+    `cannot reach Qdrant at ${where}: ${describeFetchError(err)}`,
+    true,
+    {
+      cause: err,
+    },
+  );
 }

@@ -1,6 +1,7 @@
 import { AppError } from '../../errors.js';
 import type { EngineContext } from '../types.js';
 import type { EmbeddingEngine } from './types.js';
+import { describeFetchError, isRecord } from '../fetch-errors.js';
 
 export interface OllamaEmbeddingsOptions {
   /** Server root, e.g. `http://gpu-node:11434` (a trailing `/api` is accepted too). */
@@ -94,9 +95,14 @@ async function postJson(
       );
     }
     if (err instanceof AppError) return err;
-    return new AppError('engine-unavailable', `cannot reach ${where}: ${describe(err)}`, true, {
-      cause: err,
-    });
+    return new AppError(
+      'engine-unavailable',
+      `cannot reach ${where}: ${describeFetchError(err)}`,
+      true,
+      {
+        cause: err,
+      },
+    );
   };
   let text: string;
   let res: Response;
@@ -192,17 +198,4 @@ function errorMessage(text: string): string {
     // not JSON: keep the text
   }
   return said.length > 300 ? `${said.slice(0, 300)}…` : said;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** fetch reports network failures as "fetch failed" with the socket error as its cause. */
-function describe(err: unknown): string {
-  const cause = (err as { cause?: unknown } | undefined)?.cause;
-  const code = (cause as { code?: unknown } | undefined)?.code;
-  if (typeof code === 'string') return code;
-  if (cause instanceof Error) return cause.message;
-  return err instanceof Error ? err.message : String(err);
 }

@@ -4,6 +4,7 @@ import type { ReadableStreamReadResult } from 'node:stream/web';
 import type { EngineContext } from '../types.js';
 import { NdjsonLines, chatBody, errorText, parseChatLine, type KeepAlive } from './ollama-wire.js';
 import type { LlmChunk, LlmEngine, LlmRequest } from './types.js';
+import { describeFetchError } from '../fetch-errors.js';
 
 /*
  * Plain fetch rather than the `ollama` npm client: two endpoints and an NDJSON stream are a few
@@ -93,9 +94,14 @@ class OllamaChat implements OllamaLlm {
       if (ctx.signal.aborted) return undefined;
       if (err instanceof AppError) return err;
       if (this.closed) return new AppError('engine-unavailable', `${this.id} engine was closed`);
-      return new AppError('engine-unavailable', `${what} ${where}: ${describe(err)}`, true, {
-        cause: err,
-      });
+      return new AppError(
+        'engine-unavailable',
+        `${what} ${where}: ${describeFetchError(err)}`,
+        true,
+        {
+          cause: err,
+        },
+      );
     };
     const started = Date.now();
     ctx.log.debug(
@@ -200,7 +206,7 @@ class OllamaChat implements OllamaLlm {
       }
       throw new AppError(
         'engine-unavailable',
-        `cannot reach Ollama at ${where}: ${describe(err)}`,
+        `cannot reach Ollama at ${where}: ${describeFetchError(err)}`,
         true,
         {
           cause: err,
@@ -361,13 +367,4 @@ async function readText(res: Response, maxBytes: number, signal: AbortSignal): P
     text += decoder.decode(value, { stream: true });
   }
   return text + decoder.decode();
-}
-
-/** fetch reports network failures as "fetch failed" with the socket error as its cause. */
-function describe(err: unknown): string {
-  const cause = (err as { cause?: unknown } | undefined)?.cause;
-  const code = (cause as { code?: unknown } | undefined)?.code;
-  if (typeof code === 'string') return code;
-  if (cause instanceof Error) return cause.message;
-  return err instanceof Error ? err.message : String(err);
 }

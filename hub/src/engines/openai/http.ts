@@ -1,4 +1,5 @@
 import { AppError } from '../../errors.js';
+import { describeFetchError, isRecord } from '../fetch-errors.js';
 
 /** Shared by the OpenAI-compatible STT and TTS clients: endpoint URLs, one POST, error mapping. */
 
@@ -77,9 +78,14 @@ export async function post(options: PostOptions): Promise<PostResult | undefined
       );
     }
     if (err instanceof AppError) return err;
-    return new AppError('engine-unavailable', `cannot reach ${where}: ${describe(err)}`, true, {
-      cause: err,
-    });
+    return new AppError(
+      'engine-unavailable',
+      `cannot reach ${where}: ${describeFetchError(err)}`,
+      true,
+      {
+        cause: err,
+      },
+    );
   };
   let res: Response;
   try {
@@ -156,15 +162,4 @@ function errorMessage(bytes: Uint8Array): string {
   return said.length > 300 ? `${said.slice(0, 300)}…` : said;
 }
 
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** fetch reports network failures as "fetch failed" with the socket error as its cause. */
-function describe(err: unknown): string {
-  const cause = (err as { cause?: unknown } | undefined)?.cause;
-  const code = (cause as { code?: unknown } | undefined)?.code;
-  if (typeof code === 'string') return code;
-  if (cause instanceof Error) return cause.message;
-  return err instanceof Error ? err.message : String(err);
-}
+export { isRecord };
