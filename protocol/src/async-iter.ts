@@ -15,3 +15,8 @@ export async function nextOrAbort<T>(
     if (onAbort) signal.removeEventListener('abort', onAbort);
   }
 }
+
+/** An async iterable of one value: a whole text handed to an engine that streams its input. */
+export async function* single<T>(value: T): AsyncIterable<T> {
+  yield value;
+}

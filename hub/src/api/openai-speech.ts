@@ -9,7 +9,15 @@ import type {
   RawServerDefault,
 } from 'fastify';
 import type { Logger } from 'pino';
-import { concatPcm, decodeWav, downmix, encodeWav, resample, WavError } from '@jarvis/protocol';
+import {
+  concatPcm,
+  decodeWav,
+  single,
+  downmix,
+  encodeWav,
+  resample,
+  WavError,
+} from '@jarvis/protocol';
 import { AppError } from '../errors.js';
 import type { AudioChunk, EngineContext, SttEngine, TtsEngine } from '../engines/types.js';
 
@@ -276,11 +284,8 @@ async function transcribe(
 }
 
 async function synthesize(tts: TtsEngine, input: string, ctx: EngineContext): Promise<Int16Array> {
-  async function* once(): AsyncIterable<string> {
-    yield input;
-  }
   const parts: Int16Array[] = [];
-  for await (const chunk of tts.synthesize(once(), ctx))
+  for await (const chunk of tts.synthesize(single(input), ctx))
     parts.push(resample(chunk.pcm, chunk.rate, tts.sampleRate));
   return concatPcm(parts);
 }

@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 import type { EngineMetrics, ResilienceOptions } from './resilience/attempt.js';
 import { resilientStt } from './resilience/resilient-stt.js';
 import { resilientTts } from './resilience/resilient-tts.js';
-import type { AudioChunk, WakeEngine } from '@jarvis/protocol';
+import { single, type AudioChunk, type WakeEngine } from '@jarvis/protocol';
 import type { SttEngine, TtsEngine, VadEngine } from './types.js';
 
 /** Words of the wake phrase the satellite's pre-roll leaves in the audio. */
@@ -150,11 +150,9 @@ async function secret(
 async function warmUp(tts: TtsEngine, stt: SttEngine, log: Logger): Promise<void> {
   const ctx = { signal: new AbortController().signal, log, sessionId: 'warm-up' };
   const audio: AudioChunk[] = [];
-  async function* text(): AsyncIterable<string> {
-    yield 'Hey Jarvis, turn on the light.';
-  }
   try {
-    for await (const chunk of tts.synthesize(text(), ctx)) audio.push(chunk);
+    for await (const chunk of tts.synthesize(single('Hey Jarvis, turn on the light.'), ctx))
+      audio.push(chunk);
     async function* replay(): AsyncIterable<AudioChunk> {
       yield* audio;
     }

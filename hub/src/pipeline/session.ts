@@ -1,4 +1,4 @@
-import { AsyncQueue, type DownEvent } from '@jarvis/protocol';
+import { AsyncQueue, single, type DownEvent } from '@jarvis/protocol';
 import type { Logger } from 'pino';
 import type { DeviceRegistry } from '../devices/registry.js';
 import type {
@@ -428,7 +428,7 @@ export class VoiceSession {
     const said: string[] = [];
     const sessionId = this.id;
     async function* pieces(): AsyncIterable<string> {
-      for await (const piece of typeof reply === 'string' ? once(reply) : reply) {
+      for await (const piece of typeof reply === 'string' ? single(reply) : reply) {
         said.push(piece);
         io.send({ type: 'reply', sessionId, text: piece });
         yield piece;
@@ -489,8 +489,4 @@ export class VoiceSession {
     for (const [stage, ms] of observe) if (ms !== undefined) this.deps.metrics.observe(stage, ms);
     return t;
   }
-}
-
-async function* once(text: string): AsyncIterable<string> {
-  yield text;
 }

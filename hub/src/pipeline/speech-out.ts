@@ -1,4 +1,4 @@
-import { LinearResampler, type AudioChunk } from '@jarvis/protocol';
+import { LinearResampler, single, type AudioChunk } from '@jarvis/protocol';
 import type { EngineContext, TtsEngine } from '../engines/types.js';
 import type { SessionIo } from './session.js';
 
@@ -51,10 +51,8 @@ export async function announce(
   try {
     if (options.chime)
       io.sendAudio(stream, { pcm: chime(out.rate), rate: out.rate, timestampMs: 0 });
-    async function* once(): AsyncIterable<string> {
-      yield options.text;
-    }
-    for await (const chunk of tts.synthesize(once(), ctx)) io.sendAudio(stream, out.conform(chunk));
+    for await (const chunk of tts.synthesize(single(options.text), ctx))
+      io.sendAudio(stream, out.conform(chunk));
   } finally {
     io.send({ type: 'audio-stop', stream });
   }

@@ -1,7 +1,7 @@
 import { AppError } from '../../errors.js';
 import type { EngineContext } from '../types.js';
 import type { EmbeddingEngine } from './types.js';
-import { describeFetchError, isRecord } from '../fetch-errors.js';
+import { fetchFailure, isRecord } from '../fetch-errors.js';
 
 export interface OllamaEmbeddingsOptions {
   /** Server root, e.g. `http://gpu-node:11434` (a trailing `/api` is accepted too). */
@@ -82,28 +82,10 @@ async function postJson(
 ): Promise<unknown> {
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = AbortSignal.any([callerSignal, timeout]);
-  const failed = (err: unknown): unknown => {
-    if (callerSignal.aborted) return callerSignal.reason;
-    if (timeout.aborted) {
-      return new AppError(
-        'engine-timeout',
-        `${where} did not answer within ${timeoutMs} ms`,
-        true,
-        {
-          cause: err,
-        },
-      );
-    }
-    if (err instanceof AppError) return err;
-    return new AppError(
-      'engine-unavailable',
-      `cannot reach ${where}: ${describeFetchError(err)}`,
-      true,
-      {
-        cause: err,
-      },
-    );
-  };
+  const failed = (err: unknown): unknown =>
+    callerSignal.aborted
+      ? callerSignal.reason
+      : fetchFailure(err, where, { aborted: timeout.aborted, ms: timeoutMs });
   let text: string;
   let res: Response;
   try {

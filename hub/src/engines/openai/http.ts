@@ -1,5 +1,5 @@
 import { AppError } from '../../errors.js';
-import { describeFetchError, isRecord } from '../fetch-errors.js';
+import { fetchFailure, isRecord } from '../fetch-errors.js';
 
 /** Shared by the OpenAI-compatible STT and TTS clients: endpoint URLs, one POST, error mapping. */
 
@@ -67,26 +67,10 @@ export async function post(options: PostOptions): Promise<PostResult | undefined
   if (options.apiKey !== undefined && options.apiKey !== '') {
     headers['authorization'] = `Bearer ${options.apiKey}`;
   }
-  const failed = (err: unknown): AppError | undefined => {
-    if (options.signal.aborted) return undefined;
-    if (timeout.aborted) {
-      return new AppError(
-        'engine-timeout',
-        `${where} did not answer within ${options.timeoutMs} ms`,
-        true,
-        { cause: err },
-      );
-    }
-    if (err instanceof AppError) return err;
-    return new AppError(
-      'engine-unavailable',
-      `cannot reach ${where}: ${describeFetchError(err)}`,
-      true,
-      {
-        cause: err,
-      },
-    );
-  };
+  const failed = (err: unknown): AppError | undefined =>
+    options.signal.aborted
+      ? undefined
+      : fetchFailure(err, where, { aborted: timeout.aborted, ms: options.timeoutMs });
   let res: Response;
   try {
     res = await fetch(options.url, { method: 'POST', headers, body: options.body, signal });

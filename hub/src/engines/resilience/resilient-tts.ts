@@ -1,3 +1,4 @@
+import { single } from '@jarvis/protocol';
 import { AppError, toAppError } from '../../errors.js';
 import type { AudioChunk, EngineContext, TtsEngine } from '../types.js';
 import { Attempt, backoff, type ResilienceOptions } from './attempt.js';
@@ -65,7 +66,7 @@ async function* speakPiece(
   for (let attempt = 0; attempt <= options.retries; attempt++) {
     if (attempt > 0 && !(await backoff(options, attempt - 1, ctx.signal))) return undefined;
     const tryOne = new Attempt(ctx, engine.id, options.timeoutMs);
-    const audio = engine.synthesize(once(piece), tryOne.engineCtx);
+    const audio = engine.synthesize(single(piece), tryOne.engineCtx);
     const it = audio[Symbol.asyncIterator]();
     let spoke = false;
     try {
@@ -91,8 +92,4 @@ async function* speakPiece(
     }
   }
   return failure;
-}
-
-async function* once(text: string): AsyncIterable<string> {
-  yield text;
 }
