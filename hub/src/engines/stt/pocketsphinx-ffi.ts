@@ -110,6 +110,8 @@ export interface DecoderConfig {
   readonly dictPath: string;
   /** Sample rate of the audio the decoder takes, in Hz. */
   readonly sampleRate: number;
+  /** N-gram searches skip the flat-lexicon and lattice passes (faster end, slightly worse text). */
+  readonly treePassOnly?: boolean;
 }
 
 function requireFile(path: string, what: string): void {
@@ -158,6 +160,13 @@ export class Decoder {
       ['-logfn', '/dev/null'],
       // Live cepstral mean normalisation: the model's "batch" default needs the whole utterance.
       ['-cmn', 'live'],
+      // Lexicon-tree pass only: ending an utterance then costs ~3 ms instead of ~70.
+      ...(cfg.treePassOnly
+        ? ([
+            ['-fwdflat', 'no'],
+            ['-bestpath', 'no'],
+          ] as [string, string][])
+        : []),
     ];
     const typed: unknown[] = [];
     for (const [key, value] of args) typed.push('str', key, 'str', value);

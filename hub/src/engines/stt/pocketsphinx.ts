@@ -3,7 +3,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { AppError } from '../../errors.js';
 import type { AudioChunk, EngineContext, SttEngine, SttEvent } from '../types.js';
 import { concatPcm, LinearResampler, nextOrAbort } from '@jarvis/protocol';
-import { judgeGrammarHypothesis, keepAmbiguous } from './grammar-check.js';
+import { judgeGrammarHypothesis, keepGrammarHypothesis } from './grammar-check.js';
 import { Decoder, DEFAULT_MODEL_DIR, type Hypothesis } from './pocketsphinx-ffi.js';
 
 export { SttUnavailableError } from './pocketsphinx-ffi.js';
@@ -33,15 +33,19 @@ const GENERAL = 'general';
 const PIECE_SAMPLES = 3_200;
 /** Idle decoders kept per kind; more are freed when released. */
 const MAX_IDLE = 2;
+/** Command grammar; general model with all passes (text); general model, first pass (score). */
+type DecoderKind = 'grammar' | 'general' | 'scorer';
 
 function scorePerFrame(h: Hypothesis | undefined, frames: number): number | undefined {
   return h === undefined ? undefined : h.score / Math.max(1, frames);
 }
 
 /**
- * Speech to text with Debian's pocketsphinx, in process through koffi. Two passes: the command
- * grammar decodes while audio streams (partials, ~20 ms to finish); when it has no hypothesis or
- * a doubtful one, the kept audio is decoded again with the general language model.
+ * Speech to text with Debian's pocketsphinx, in process through koffi. While audio streams, the
+ * command grammar (partials) and the general language model decode it side by side; at the end
+ * the grammar decodes the kept audio once more, normalised for this voice, and its hypothesis is
+ * kept when it is judged a command (see grammar-check.ts); otherwise the general model, with all
+ * its passes, decodes the kept audio for the text the LLM path gets.
  * Each concurrent transcription takes its own decoder from a small pool.
  */
 export class PocketsphinxStt implements SttEngine {
@@ -49,8 +53,7 @@ export class PocketsphinxStt implements SttEngine {
   private grammar: string | undefined;
   private grammarVersion = 0;
   private readonly grammarVersions = new Map<Decoder, number>();
-  private readonly idleGrammar: Decoder[] = [];
-  private readonly idleGeneral: Decoder[] = [];
+  private readonly idle: Record<DecoderKind, Decoder[]> = { grammar: [], general: [], scorer: [] };
   private readonly busy = new Set<Decoder>();
   private closed = false;
   private readonly hmmDir: string;
@@ -67,45 +70,56 @@ export class PocketsphinxStt implements SttEngine {
     this.partialSamples = Math.max(10, options.partialIntervalMs ?? 150) * (RATE / 1000);
     this.leadingWords = new Set(options.leadingWords ?? []);
     // Load one decoder now: a missing model or a bad grammar fails here, not mid-session.
-    this.idleGrammar.push(this.newDecoder());
-    // And one with the general model, whose language model takes ~0.5 s to load: not in a
-    // user's first out-of-grammar request.
-    this.idleGeneral.push(this.newGeneralDecoder());
-    if (options.grammar !== undefined) this.setGrammar(options.grammar);
+    this.idle.grammar.push(this.newDecoder());
+    // And those with the general model, whose language model takes ~0.5 s to load: not in a
+    // user's first request.
+    this.idle.general.push(this.newGeneralDecoder('general'));
+    if (options.grammar !== undefined) {
+      this.idle.scorer.push(this.newGeneralDecoder('scorer'));
+      this.setGrammar(options.grammar);
+    }
   }
 
-  private newDecoder(): Decoder {
-    return new Decoder({ hmmDir: this.hmmDir, dictPath: this.dictPath, sampleRate: RATE });
+  private newDecoder(treePassOnly = false): Decoder {
+    return new Decoder({
+      hmmDir: this.hmmDir,
+      dictPath: this.dictPath,
+      sampleRate: RATE,
+      treePassOnly,
+    });
   }
 
   /** Replaces the grammar for utterances that start from now on; throws on an invalid grammar. */
   setGrammar(jsgf: string): void {
-    const probe = this.idleGrammar[0] ?? this.newDecoder();
+    const probe = this.idle.grammar[0] ?? this.newDecoder();
     probe.addGrammar(GRAMMAR, jsgf); // validates: syntax, and every word in the dictionary
     this.grammar = jsgf;
     this.grammarVersion += 1;
     this.grammarVersions.set(probe, this.grammarVersion);
-    if (!this.idleGrammar.includes(probe)) this.idleGrammar.push(probe);
+    if (!this.idle.grammar.includes(probe)) this.idle.grammar.push(probe);
   }
 
-  private acquire(kind: 'grammar' | 'general'): Decoder {
+  private acquire(kind: DecoderKind): Decoder {
     if (this.closed) throw new AppError('stt-failed', 'pocketsphinx engine is closed');
     let dec: Decoder;
     if (kind === 'grammar') {
-      dec = this.idleGrammar.pop() ?? this.newDecoder();
+      dec = this.idle.grammar.pop() ?? this.newDecoder();
       if (this.grammar !== undefined && this.grammarVersions.get(dec) !== this.grammarVersion) {
         dec.addGrammar(GRAMMAR, this.grammar);
         this.grammarVersions.set(dec, this.grammarVersion);
       }
     } else {
-      dec = this.idleGeneral.pop() ?? this.newGeneralDecoder();
+      dec = this.idle[kind].pop() ?? this.newGeneralDecoder(kind);
     }
     this.busy.add(dec);
     return dec;
   }
 
-  private newGeneralDecoder(): Decoder {
-    const dec = this.newDecoder();
+  private newGeneralDecoder(kind: 'general' | 'scorer'): Decoder {
+    // The scorer decodes alongside the grammar, so what it costs after the end of speech is
+    // waited for: its first pass is enough for a score. Text people hear back (the LLM path,
+    // memory) gets all three passes.
+    const dec = this.newDecoder(kind === 'scorer');
     try {
       dec.addLanguageModel(GENERAL, this.lmPath);
       dec.useSearch(GENERAL);
@@ -116,9 +130,9 @@ export class PocketsphinxStt implements SttEngine {
     return dec;
   }
 
-  private release(dec: Decoder, kind: 'grammar' | 'general'): void {
+  private release(dec: Decoder, kind: DecoderKind): void {
     this.busy.delete(dec);
-    const idle = kind === 'grammar' ? this.idleGrammar : this.idleGeneral;
+    const idle = this.idle[kind];
     if (this.closed || idle.length >= MAX_IDLE) {
       this.grammarVersions.delete(dec);
       dec.free();
@@ -130,9 +144,13 @@ export class PocketsphinxStt implements SttEngine {
   async *transcribe(audio: AsyncIterable<AudioChunk>, ctx: EngineContext): AsyncIterable<SttEvent> {
     const kind = this.grammar === undefined ? 'general' : 'grammar';
     const dec = this.acquire(kind);
+    // With a grammar, the general model decodes the same audio alongside: its score is one of
+    // the measures that judge the grammar's hypothesis.
+    const scorer = kind === 'grammar' ? this.acquire('scorer') : undefined;
     const kept: Int16Array[] = [];
     let keptSamples = 0;
     let inUtt = false;
+    let scorerInUtt = false;
     let lastPartial = '';
     let sincePartial = 0;
     const it = audio[Symbol.asyncIterator]();
@@ -141,6 +159,8 @@ export class PocketsphinxStt implements SttEngine {
       dec.useSearch(kind === 'grammar' ? GRAMMAR : GENERAL);
       dec.startUtt();
       inUtt = true;
+      scorer?.startUtt();
+      scorerInUtt = scorer !== undefined;
       for (;;) {
         const next = await nextOrAbort(it, ctx.signal);
         if (next === undefined) return; // aborted: no final
@@ -158,6 +178,7 @@ export class PocketsphinxStt implements SttEngine {
           kept.push(piece);
           keptSamples += piece.length;
           dec.process(piece);
+          scorer?.process(piece);
           sincePartial += piece.length;
         }
         if (sincePartial >= this.partialSamples) {
@@ -178,73 +199,50 @@ export class PocketsphinxStt implements SttEngine {
       });
       dec.endUtt();
       inUtt = false;
-      let hyp = dec.hypothesis();
-      if (kind === 'grammar' && keptSamples > 0) {
-        // Live normalisation starts from the model's defaults and adapts as speech goes by, so the
-        // start of the utterance was heard badly (espeak's "off" as "on"). A second grammar pass
-        // over the kept audio, now normalised for this voice, costs ~10-30 ms.
-        dec.startUtt();
-        inUtt = true;
-        for (const piece of kept) dec.process(piece);
-        dec.endUtt();
-        inUtt = false;
-        hyp = dec.hypothesis();
-      }
-      if (kind === 'general' || keptSamples === 0) {
-        yield final(hyp?.text ?? '', kind);
+      scorer?.endUtt();
+      scorerInUtt = false;
+      if (scorer === undefined || keptSamples === 0) {
+        yield final(dec.hypothesis()?.text ?? '', kind);
         return;
       }
+      // Live normalisation starts from the previous utterances' mean and adapts as speech goes
+      // by, so the start of the utterance was heard badly (espeak's "off" as "on"). A second
+      // grammar pass over the kept audio, now normalised for this voice, costs ~10-30 ms.
+      dec.startUtt();
+      inUtt = true;
+      for (const piece of kept) dec.process(piece);
+      dec.endUtt();
+      inUtt = false;
+      const hyp = dec.hypothesis();
       const all = concatPcm(kept);
-      const judged =
-        hyp && hyp.text !== ''
-          ? judgeGrammarHypothesis(dec.segments(), all, this.leadingWords)
-          : undefined;
-      const grammarScore = scorePerFrame(hyp, dec.frames());
-      ctx.log.debug({ sessionId: ctx.sessionId, stt: this.id, judged }, 'grammar pass judged');
-      // With a wake phrase to compare against, an ambiguous hypothesis is decided without pass 2.
-      const accepted =
-        judged?.verdict === 'accept' ||
-        (judged?.verdict === 'ambiguous' &&
-          judged.leadingScore !== undefined &&
-          keepAmbiguous(judged, 0, undefined));
-      if (hyp && accepted) {
-        yield final(hyp.text, 'grammar');
-        return;
+      if (hyp && hyp.text !== '') {
+        const judged = judgeGrammarHypothesis(dec.segments(), all, this.leadingWords);
+        const grammarScore = hyp.score / Math.max(1, dec.frames());
+        const generalScore = scorePerFrame(scorer.hypothesis(), scorer.frames());
+        ctx.log.debug(
+          { sessionId: ctx.sessionId, stt: this.id, judged, grammarScore, generalScore },
+          'grammar hypothesis judged',
+        );
+        if (keepGrammarHypothesis(judged, grammarScore, generalScore)) {
+          yield final(hyp.text, 'grammar');
+          return;
+        }
       }
-      const general = await this.decodeGeneral(all, ctx);
-      if (general === undefined) return; // aborted
-      ctx.log.debug(
-        {
-          sessionId: ctx.sessionId,
-          stt: this.id,
-          grammarScore,
-          generalScore: general.scorePerFrame,
-        },
-        'general pass scored',
-      );
-      if (
-        hyp &&
-        judged?.verdict === 'ambiguous' &&
-        grammarScore !== undefined &&
-        keepAmbiguous(judged, grammarScore, general.scorePerFrame)
-      ) {
-        yield final(hyp.text, 'grammar');
-        return;
-      }
-      yield final(general.text, 'general');
+      const text = await this.decodeGeneral(all, ctx);
+      if (text === undefined) return; // aborted
+      yield final(text, 'general');
     } finally {
       if (inUtt) dec.endUtt();
+      if (scorerInUtt) scorer?.endUtt();
       // Not awaited: a stalled source only settles its return() once its pending next() does.
       it.return?.().catch(() => undefined);
       this.release(dec, kind);
+      if (scorer) this.release(scorer, 'scorer');
     }
   }
 
-  /** Second pass over the kept audio with the general model, in pieces between event-loop turns. */
-  private async decodeGeneral(
-    pcm: Int16Array,
-    ctx: EngineContext,
-  ): Promise<{ text: string; scorePerFrame: number | undefined } | undefined> {
+  /** The general model's text for the kept audio, in pieces between event-loop turns. */
+  private async decodeGeneral(pcm: Int16Array, ctx: EngineContext): Promise<string | undefined> {
     const dec = this.acquire('general');
     let inUtt = false;
     try {
@@ -257,8 +255,7 @@ export class PocketsphinxStt implements SttEngine {
       }
       dec.endUtt();
       inUtt = false;
-      const hyp = dec.hypothesis();
-      return { text: hyp?.text ?? '', scorePerFrame: scorePerFrame(hyp, dec.frames()) };
+      return dec.hypothesis()?.text ?? '';
     } finally {
       if (inUtt) dec.endUtt();
       this.release(dec, 'general');
@@ -268,9 +265,10 @@ export class PocketsphinxStt implements SttEngine {
   /** Frees every decoder; a transcription still running frees its own when it ends. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const dec of [...this.idleGrammar, ...this.idleGeneral]) dec.free();
-    this.idleGrammar.length = 0;
-    this.idleGeneral.length = 0;
+    for (const list of Object.values(this.idle)) {
+      for (const dec of list) dec.free();
+      list.length = 0;
+    }
     this.grammarVersions.clear();
     await Promise.resolve();
   }
