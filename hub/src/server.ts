@@ -11,7 +11,7 @@ import { startSpeechServices } from './api/speech-services.js';
 import { createEngines, wakeEngineFactory, type Engines } from './engines/registry.js';
 import { AppError } from './errors.js';
 import { CLOSE, SatelliteConnection, type ConnectionHooks } from './gateway/connection.js';
-import { IntentMatcher } from './intents/intents.js';
+import { IntentMatcher, loadTemplates } from './intents/intents.js';
 import { HubMetrics } from './metrics/metrics.js';
 import { connectExternalBroker, startEmbeddedBroker, type MqttBus } from './mqtt/bus.js';
 import { startSatelliteStates, withoutOwnEntities } from './mqtt/satellite-state.js';
@@ -81,7 +81,10 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         devices.recordState(topic, payload.toString()),
       );
   }
-  const matcher = new IntentMatcher(devices);
+  const matcher = new IntentMatcher(
+    devices,
+    loadTemplates(config.language, config.intents.templatesDir),
+  );
   const metrics = new HubMetrics();
   const engines =
     options.engines ?? (await createEngines(config, matcher.grammar(), log, metrics, options.env));
@@ -127,6 +130,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       return true;
     },
     log.child({ component: 'timers' }),
+    Date.now,
+    config.language,
   );
 
   const memory = config.memory.enabled ? lazyMemory(config.dataDir) : undefined;
@@ -163,6 +168,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     maxUtteranceMs: config.session.maxUtteranceMs,
     endpointing: config.vad,
     timers,
+    announcer,
     timeZone: config.timeZone,
   };
   const active = new Map<string, VoiceSession>();

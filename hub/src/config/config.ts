@@ -55,6 +55,15 @@ export const ConfigSchema = Type.Object(
     dataDir: Type.String({ minLength: 1, default: '.data/db' }),
     databaseUrl: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
     timeZone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    /** Language the hub understands and answers in (its intent templates and replies). */
+    language: Type.Union([Type.Literal('en'), Type.Literal('fr')], { default: 'en' }),
+    intents: Type.Object(
+      {
+        /** Folder of the user's own template files (`*.yaml`), added to the built-in ones. */
+        templatesDir: Type.Optional(Type.String({ minLength: 1 })),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     mqtt: Type.Object(
       {
         /** External broker URL; the embedded broker runs when absent. */
@@ -294,6 +303,11 @@ export function parseConfig(raw: unknown): Readonly<HubConfig> {
       );
     if (config.wake.engine === 'wyoming' && !config.wake.url)
       problems.push('/wake/url: the wyoming wake engine needs a tcp:// URL');
+    // The embedded recogniser's only acoustic model is US English.
+    if (config.language !== 'en' && (config.stt.engine === 'pocketsphinx' || config.stt.fallback))
+      problems.push(
+        `/language: "${config.language}" needs a remote speech-to-text engine (stt.engine wyoming or openai) with stt.fallback false: pocketsphinx here only has an English model`,
+      );
     if (config.vad.commandSilenceMs > config.vad.silenceMs)
       problems.push('/vad/commandSilenceMs: must not exceed /vad/silenceMs');
     if (config.mqtt.url && !(config.mqtt.username && config.mqtt.password)) {

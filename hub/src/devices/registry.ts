@@ -17,11 +17,12 @@ export interface Device {
 
 export type DeviceState = 'ON' | 'OFF';
 
-/** Lowercase words only, so names line up with the recogniser's dictionary. */
+/** Lowercase words only (accents kept: "lumière"), so names line up with transcripts. */
 export const spoken = (s: string): string =>
   s
+    .normalize('NFC')
     .toLowerCase()
-    .replace(/[^a-z' ]+/g, ' ')
+    .replace(/[^\p{L}' ]+/gu, ' ')
     .replace(/\s+/g, ' ')
     .trim();
 

@@ -1,52 +1,32 @@
 import type { DeviceRegistry } from '../devices/registry.js';
-import { COUNT_WORDS, DURATION_UNITS } from './duration.js';
+import type { Language } from './numbers.js';
+import type { SlotContext, SlotValue } from './slot-types.js';
 import {
-  parseTemplate,
-  slotNames,
-  templateToJsgf,
-  templateToRegex,
-  type TemplateNode,
-} from './template.js';
+  loadTemplates,
+  splitElisions,
+  type BuiltinIntent,
+  type CustomAction,
+  type TemplateSet,
+} from './template-files.js';
+import { compileTemplate, slotTypes, templateToJsgf, type CompiledTemplate } from './template.js';
 
-/** The fast-path intents: what a template matcher understands without an LLM. */
-export const INTENT_TEMPLATES = {
-  turn_on_off: [
-    '(turn | switch) {state} [the] {device} [in [the] {room}]',
-    '(turn | switch) [the] {device} {state} [in [the] {room}]',
-  ],
-  get_time: ['what time is it', 'what is the time'],
-  set_timer: ['(set | start) a timer for {count} {unit} [and {extra_count} {extra_unit}]'],
-  cancel_timer: ['(cancel | stop | delete) [the | my] timer'],
-  // Few, distinctive words: each short alternative is one more way for the recogniser to hear
-  // other speech as a command ("flip" took "switch"; `npm run eval:stt` measures it).
-  toggle: ['toggle [the] {device} [in [the] {room}]'],
-  get_state: [
-    'is the {device} [in the {room}] {condition}',
-    'what is the state of [the] {device} [in [the] {room}]',
-  ],
-  get_date: ['what (is the date | day is it) [today]', "what's the date [today]", 'what is today'],
-  volume: [
-    '[turn] [the] volume {direction}',
-    'turn {direction} the volume',
-    '(turn | set) [the] volume to {count} [percent]',
-    '(speak | talk) {louder}',
-  ],
-  mute: ['(mute | be quiet | stop listening)'],
-  stop: ['(stop | cancel | never mind | nevermind | shut up)'],
-  repeat: ['(repeat that | say that again | what did you say)'],
-  timer_remaining: [
-    'how (long | much time) is left [on [the | my] timer]',
-    'how long (is left on | until) [the | my] timer',
-  ],
-} as const satisfies Record<string, readonly string[]>;
+export { BUILTIN_INTENTS, loadTemplates, type BuiltinIntent } from './template-files.js';
 
-/** Every family is one intent, except on/off, which the state slot splits in two. */
-export type IntentName =
-  Exclude<keyof typeof INTENT_TEMPLATES, 'turn_on_off'> | 'turn_on' | 'turn_off';
+let english: TemplateSet | undefined;
+/** The built-in English templates, loaded once. */
+export function englishTemplates(): TemplateSet {
+  english ??= loadTemplates('en');
+  return english;
+}
+export type { SlotValue } from './slot-types.js';
+
+export type IntentName = BuiltinIntent | (string & {});
 
 export interface IntentMatch {
   readonly name: IntentName;
-  readonly slots: Readonly<Record<string, string>>;
+  readonly slots: Readonly<Record<string, SlotValue>>;
+  /** For a custom intent from the user's template files: what to do. */
+  readonly custom?: CustomAction;
 }
 
 /**
@@ -55,98 +35,125 @@ export interface IntentMatch {
  */
 const WAKE_PREFIX = /^(?:\S+ ){0,2}?(?:jarvis(?: |$))+/;
 
-export function normalise(text: string): string {
-  return text
+const POLITE: Record<Language, RegExp> = {
+  en: /^please |( please)$/g,
+  // "s'il" arrives with its elision split off: "s' il".
+  fr: /^(?:s' il (?:te|vous) plaît )|( s' il (?:te|vous) plaît)$/g,
+};
+
+/**
+ * Lower case, words and numbers only, hyphens as spaces, French elisions apart ("l'heure" →
+ * "l' heure"), "%" as a word; without the wake phrase and "please".
+ */
+export function normalise(text: string, language: Language = 'en'): string {
+  const t = text
+    .normalize('NFC')
     .toLowerCase()
-    .replace(/[^a-z0-9' ]+/g, ' ')
+    .replace(/[’‘]/g, "'")
+    .replace(/%/g, language === 'fr' ? ' pour cent ' : ' percent ')
+    // Keep "2.5" and "7:30" whole; every other mark is a word break.
+    .replace(/(\d)[.,](?=\d)/g, '$1\uE000')
+    .replace(/(\d):(?=\d\d)/g, '$1\uE001')
+    .replace(/[^\p{L}\p{N}'\uE000\uE001]+/gu, ' ')
+    .replace(/\uE000/g, '.')
+    .replace(/\uE001/g, ':');
+  return splitElisions(t)
     .replace(/\s+/g, ' ')
     .trim()
     .replace(WAKE_PREFIX, '')
-    .replace(/^please |( please)$/g, '');
+    .replace(POLITE[language], '');
 }
 
-const PARSED: Record<keyof typeof INTENT_TEMPLATES, TemplateNode[][]> = Object.fromEntries(
-  Object.entries(INTENT_TEMPLATES).map(([k, ts]) => [k, ts.map(parseTemplate)]),
-) as Record<keyof typeof INTENT_TEMPLATES, TemplateNode[][]>;
+interface Compiled {
+  readonly intent: TemplateSet['intents'][number];
+  readonly template: CompiledTemplate;
+}
 
-/** Matches transcripts against the templates with the current devices and rooms as slot values. */
+/** Matches transcripts against the templates, with the current devices and rooms as slot values. */
 export class IntentMatcher {
-  private compiled: { family: keyof typeof INTENT_TEMPLATES; regex: RegExp }[] = [];
+  private compiled: Compiled[] = [];
 
-  constructor(private readonly devices: DeviceRegistry) {
+  constructor(
+    private readonly devices: DeviceRegistry,
+    readonly templates: TemplateSet = englishTemplates(),
+  ) {
     this.rebuild();
+  }
+
+  get language(): Language {
+    return this.templates.language;
   }
 
   /** Call after the device list changed. */
   rebuild(): void {
-    const slots = this.slotValues();
-    this.compiled = (Object.keys(PARSED) as (keyof typeof INTENT_TEMPLATES)[]).flatMap((family) =>
-      PARSED[family].map((nodes) => ({ family, regex: templateToRegex(nodes, slots) })),
+    const ctx = this.slotContext();
+    const types = this.templates.slotTypes;
+    this.compiled = this.templates.intents.flatMap((intent) =>
+      intent.templates.flatMap((nodes) => {
+        const template = compileTemplate(nodes, (type) => types[type]?.pattern(ctx));
+        return template ? [{ intent, template }] : [];
+      }),
     );
   }
 
   match(transcript: string): IntentMatch | undefined {
-    const text = ` ${normalise(transcript)}`;
-    for (const { family, regex } of this.compiled) {
-      const m = regex.exec(text);
+    const text = ` ${normalise(transcript, this.language)}`;
+    if (text === ' ') return undefined;
+    for (const { intent, template } of this.compiled) {
+      const m = template.regex.exec(text);
       if (!m) continue;
-      const slots: Record<string, string> = {};
-      for (const [k, v] of Object.entries(m.groups ?? {})) if (v !== undefined) slots[k] = v;
-      switch (family) {
-        case 'turn_on_off': {
-          const { state, ...rest } = slots;
-          return { name: state === 'on' ? 'turn_on' : 'turn_off', slots: rest };
-        }
-        case 'toggle':
-        case 'get_state':
-        case 'get_date':
-        case 'volume':
-        case 'mute':
-        case 'stop':
-        case 'repeat':
-        case 'get_time':
-        case 'set_timer':
-        case 'cancel_timer':
-        case 'timer_remaining':
-          return { name: family, slots };
-      }
+      const slots = this.slotValues(template, m.groups ?? {});
+      if (!slots) continue;
+      return { name: intent.name, slots, ...(intent.custom ? { custom: intent.custom } : {}) };
     }
     return undefined;
   }
 
-  /** A JSGF grammar for the recogniser: every template, an optional wake-word prefix, the slot values. */
+  private slotValues(
+    template: CompiledTemplate,
+    groups: Record<string, string | undefined>,
+  ): Record<string, SlotValue> | undefined {
+    const out: Record<string, SlotValue> = {};
+    for (const [i, slot] of template.slots.entries()) {
+      const text = groups[`s${i}`];
+      if (text === undefined) continue;
+      const value = this.templates.slotTypes[slot.type]?.parse(text);
+      if (value === undefined) return undefined;
+      out[slot.name] = value;
+    }
+    return out;
+  }
+
+  /**
+   * A JSGF grammar for the recogniser: every template whose slots all have grammar words, an
+   * optional wake-word prefix, the slot types as rules.
+   */
   grammar(): string {
-    const slots = this.slotValues();
-    // A template naming a slot with no values (no devices yet) would make the grammar invalid.
-    const bodies = Object.values(PARSED)
-      .flat()
-      .filter((nodes) => slotNames(nodes).every((s) => (slots[s]?.length ?? 0) > 0))
-      .map((nodes) => `( ${templateToJsgf(nodes)} )`);
-    const rules = Object.entries(slots)
-      .filter(([, values]) => values.length > 0)
-      .map(([name, values]) => `<${name}> = ${values.join(' | ')};`);
+    const ctx = this.slotContext();
+    const rules = new Map<string, string>();
+    const bodies: string[] = [];
+    for (const intent of this.templates.intents) {
+      if (!intent.inGrammar) continue;
+      for (const nodes of intent.templates) {
+        const types = slotTypes(nodes);
+        const jsgf = types.map((t) => [t, this.templates.slotTypes[t]?.jsgf(ctx)] as const);
+        // Free text, times and slots with no values yet (no devices) stay out of the grammar.
+        if (jsgf.some(([, rule]) => rule === undefined)) continue;
+        for (const [t, rule] of jsgf) rules.set(t, rule!);
+        bodies.push(`( ${templateToJsgf(nodes)} )`);
+      }
+    }
     return [
       '#JSGF V1.0;',
       'grammar jarvis;',
       `public <command> = [ [ hey ] jarvis ] [ please ] <intent> [ please ];`,
       `<intent> = ${bodies.join(' | ')};`,
-      ...rules,
+      ...[...rules].map(([name, rule]) => `<${name}> = ${rule};`),
       '',
     ].join('\n');
   }
 
-  private slotValues(): Record<string, string[]> {
-    return {
-      state: ['on', 'off'],
-      device: this.devices.phrases(),
-      room: this.devices.rooms(),
-      count: [...COUNT_WORDS],
-      unit: [...DURATION_UNITS],
-      extra_count: [...COUNT_WORDS],
-      extra_unit: [...DURATION_UNITS],
-      direction: ['up', 'down'],
-      condition: ['on', 'off', 'open', 'closed'],
-      louder: ['louder', 'quieter', 'softer'],
-    };
+  private slotContext(): SlotContext {
+    return { devices: this.devices.phrases(), rooms: this.devices.rooms() };
   }
 }

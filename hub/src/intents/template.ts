@@ -1,11 +1,13 @@
 /**
  * One template language for both the matcher and the recogniser's grammar:
- * words, `(a | b)` alternatives, `[optional]` parts and `{slot}` references, as in
- * "turn {state} [the] {device} [in [the] {room}]". It maps 1:1 onto JSGF.
+ * words, `(a | b)` alternatives, `[optional]` parts and `{slot}` or `{name:type}` references, as
+ * in "turn on [the] {device} [in [the] {room}]" or "set [the] {device} to {level:percentage}".
+ * It maps 1:1 onto JSGF.
  */
 export type TemplateNode =
   | { readonly kind: 'word'; readonly word: string }
-  | { readonly kind: 'slot'; readonly name: string }
+  /** `{name}` is a slot of type `name`; `{name:type}` names a slot of another type. */
+  | { readonly kind: 'slot'; readonly name: string; readonly type: string }
   | { readonly kind: 'optional'; readonly body: readonly TemplateNode[] }
   | { readonly kind: 'choice'; readonly options: readonly (readonly TemplateNode[])[] };
 
@@ -13,7 +15,7 @@ export class TemplateError extends Error {
   override readonly name = 'TemplateError';
 }
 
-const TOKEN = /\s*([[\]()|]|\{[a-z_]+\}|[a-z']+)/gy;
+const TOKEN = /\s*([[\]()|]|\{[a-z_]+(?::[a-z_]+)?\}|[\p{Ll}\p{Lo}\p{N}']+)/uy;
 
 export function parseTemplate(source: string): TemplateNode[] {
   const tokens: string[] = [];
@@ -40,8 +42,10 @@ export function parseTemplate(source: string): TemplateNode[] {
         const inner = sequence(')');
         if (tokens[at++] !== ')') throw new TemplateError(`unclosed ( in "${source}"`);
         current.push({ kind: 'choice', options: inner });
-      } else if (t.startsWith('{')) current.push({ kind: 'slot', name: t.slice(1, -1) });
-      else if (t === ']' || t === ')') throw new TemplateError(`stray ${t} in "${source}"`);
+      } else if (t.startsWith('{')) {
+        const [name, type] = t.slice(1, -1).split(':') as [string, string | undefined];
+        current.push({ kind: 'slot', name, type: type ?? name });
+      } else if (t === ']' || t === ')') throw new TemplateError(`stray ${t} in "${source}"`);
       else current.push({ kind: 'word', word: t });
     }
     return options;
@@ -55,15 +59,22 @@ export function parseTemplate(source: string): TemplateNode[] {
 
 const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/** A template compiled for matching: group `s<i>` holds the text of `slots[i]`. */
+export interface CompiledTemplate {
+  readonly regex: RegExp;
+  readonly slots: readonly { readonly name: string; readonly type: string }[];
+}
+
 /**
- * A regex matching " " + normalised text; each slot becomes a named group whose alternatives
- * are tried longest first, so "kitchen light" wins over "light".
+ * A regex matching " " + normalised text, or undefined when a slot has no values (no devices
+ * yet). `patterns` gives each slot type's regex source.
  */
-export function templateToRegex(
+export function compileTemplate(
   nodes: readonly TemplateNode[],
-  slots: Readonly<Record<string, readonly string[]>>,
-): RegExp {
-  const used = new Set<string>();
+  patterns: (type: string) => string | undefined,
+): CompiledTemplate | undefined {
+  const slots: { name: string; type: string }[] = [];
+  let missing = false;
   const seq = (ns: readonly TemplateNode[]): string => ns.map(node).join('');
   const node = (n: TemplateNode): string => {
     switch (n.kind) {
@@ -74,23 +85,18 @@ export function templateToRegex(
       case 'choice':
         return `(?:${n.options.map(seq).join('|')})`;
       case 'slot': {
-        const values = slots[n.name];
-        if (!values || values.length === 0) return '(?!)';
-        const alts = [...values]
-          .sort((a, b) => b.length - a.length)
-          .map(escapeRegex)
-          .join('|');
-        // A slot may appear in several alternatives of one template; only the first is named.
-        const name = used.has(n.name) ? '' : `?<${n.name}>`;
-        used.add(n.name);
-        return ` (${name}${alts})`;
+        const source = patterns(n.type);
+        if (source === undefined) missing = true;
+        slots.push({ name: n.name, type: n.type });
+        return ` (?<s${slots.length - 1}>${source ?? '(?!)'})`;
       }
     }
   };
-  return new RegExp(`^${seq(nodes)}$`);
+  const regex = new RegExp(`^${seq(nodes)}$`, 'u');
+  return missing ? undefined : { regex, slots };
 }
 
-/** The JSGF right-hand side of a template: slots become rule references. */
+/** The JSGF right-hand side of a template: a slot becomes a reference to its type's rule. */
 export function templateToJsgf(nodes: readonly TemplateNode[]): string {
   const seq = (ns: readonly TemplateNode[]): string => ns.map(node).join(' ');
   const node = (n: TemplateNode): string => {
@@ -98,7 +104,7 @@ export function templateToJsgf(nodes: readonly TemplateNode[]): string {
       case 'word':
         return n.word;
       case 'slot':
-        return `<${n.name}>`;
+        return `<${n.type}>`;
       case 'optional':
         return `[ ${seq(n.body)} ]`;
       case 'choice':
@@ -108,12 +114,12 @@ export function templateToJsgf(nodes: readonly TemplateNode[]): string {
   return seq(nodes);
 }
 
-/** Names of the slots a template refers to. */
-export function slotNames(nodes: readonly TemplateNode[]): string[] {
+/** Types of the slots a template refers to. */
+export function slotTypes(nodes: readonly TemplateNode[]): string[] {
   const out = new Set<string>();
   const walk = (ns: readonly TemplateNode[]): void => {
     for (const n of ns) {
-      if (n.kind === 'slot') out.add(n.name);
+      if (n.kind === 'slot') out.add(n.type);
       else if (n.kind === 'optional') walk(n.body);
       else if (n.kind === 'choice') n.options.forEach(walk);
     }

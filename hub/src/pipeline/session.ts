@@ -1,4 +1,4 @@
-import { AsyncQueue, single, type DownEvent } from '@jarvis/protocol';
+import { AsyncQueue, MAX_SLOT_VALUE_CHARS, single, type DownEvent } from '@jarvis/protocol';
 import type { Logger } from 'pino';
 import type { DeviceRegistry } from '../devices/registry.js';
 import type {
@@ -13,6 +13,8 @@ import type {
 import { AppError, toAppError } from '../errors.js';
 import { handleIntent, type IntentOutcome, type TimerRequest } from '../intents/handle.js';
 import { normalise, type IntentMatch, type IntentMatcher } from '../intents/intents.js';
+import { REPLIES } from '../intents/replies.js';
+import type { Announcer } from '../announcements/announcements.js';
 import type { HubMetrics, Stage } from '../metrics/metrics.js';
 import type { MqttBus } from '../mqtt/bus.js';
 import type { SatelliteRecord } from '../storage/satellites.js';
@@ -46,6 +48,8 @@ export interface SessionDeps {
   readonly volumes?: Map<string, number>;
   /** Sets, cancels and reports timers; absent, timer requests get an apology. */
   readonly timers?: { handle(request: TimerRequest, satelliteId: string): Promise<string> };
+  /** Speaks "tell the kitchen …" requests on other satellites; absent, they get an apology. */
+  readonly announcer?: Pick<Announcer, 'targets' | 'announceTo'> | undefined;
   readonly timeZone?: string | undefined;
   readonly now?: () => number;
 }
@@ -219,7 +223,7 @@ export class VoiceSession {
       record.engines.stt = final.engine ?? this.deps.stt.id;
       this.log.debug({ transcript: final.text, source: final.source }, 'final transcript');
       // Nothing but the wake phrase: the user said "hey jarvis" and no more.
-      if (normalise(final.text) === '') {
+      if (normalise(final.text, this.deps.matcher.language) === '') {
         outcome = 'no-speech';
         return record;
       }
@@ -229,6 +233,7 @@ export class VoiceSession {
         satelliteRoom: satellite.room,
         now: new Date(),
         timeZone: this.deps.timeZone,
+        language: this.deps.matcher.language,
       });
       this.timeline.mark('intent');
       this.recordIntent(record, match, result);
@@ -340,12 +345,14 @@ export class VoiceSession {
     if (match) {
       record.intent = match.name;
       record.slots = { ...match.slots };
-      this.start.io.send({
-        type: 'intent',
-        sessionId: this.id,
-        name: match.name,
-        slots: { ...match.slots },
-      });
+      // The wire caps a slot's length; free text (an announcement) may be longer.
+      const slots = Object.fromEntries(
+        Object.entries(match.slots).map(([k, v]) => [
+          k,
+          typeof v === 'string' ? v.slice(0, MAX_SLOT_VALUE_CHARS) : v,
+        ]),
+      );
+      this.start.io.send({ type: 'intent', sessionId: this.id, name: match.name, slots });
     }
     if (result.action)
       record.action = { topic: result.action.topic, payload: result.action.payload };
@@ -369,6 +376,16 @@ export class VoiceSession {
             : change;
       volumes?.set(satelliteId, volume);
       this.start.io.send({ type: 'set-volume', volume });
+    }
+    if (result.announce) {
+      const { text, room } = result.announce;
+      const targets = (this.deps.announcer?.targets({ room }) ?? []).filter(
+        (t) => t.satellite.id !== satelliteId,
+      );
+      if (targets.length === 0) return REPLIES[this.deps.matcher.language].noListener(room);
+      // Not awaited: the asker hears the confirmation while the others hear the message.
+      void this.deps.announcer?.announceTo(targets, text);
+      return result.reply;
     }
     if (result.timer) {
       if (!this.deps.timers) return 'Sorry, timers are not available.';

@@ -31,7 +31,7 @@ export interface SessionRecord {
   transcript: string | null;
   sttSource: string | null;
   intent: string | null;
-  slots: Record<string, string> | null;
+  slots: Record<string, string | number> | null;
   action: { topic: string; payload: string } | null;
   reply: string | null;
   outcome: SessionOutcome | null;
@@ -50,7 +50,7 @@ interface Row {
   transcript: string | null;
   stt_source: string | null;
   intent: string | null;
-  slots: Record<string, string> | null;
+  slots: Record<string, string | number> | null;
   action: { topic: string; payload: string } | null;
   reply: string | null;
   outcome: SessionOutcome | null;

@@ -45,6 +45,37 @@ describe('timers', () => {
     timers.close();
   });
 
+  it('keeps-named-timers-apart-and-rings-them-by-name', async () => {
+    let now = 1_000_000;
+    const timers = new TimerService(db, ring, log, () => now);
+    expect(
+      await timers.handle({ kind: 'set', durationMs: 600_000, name: 'pasta' }, 'kitchen'),
+    ).toBe('Pasta timer set for 10 minutes.');
+    await timers.handle({ kind: 'set', durationMs: 180_000, name: 'eggs' }, 'kitchen');
+    now += 60_000;
+    expect(await timers.handle({ kind: 'remaining', name: 'Pasta' }, 'kitchen')).toBe(
+      '9 minutes left on the pasta timer.',
+    );
+    expect(await timers.handle({ kind: 'cancel', name: 'rice' }, 'kitchen')).toBe(
+      "There's no rice timer running.",
+    );
+    expect(await timers.handle({ kind: 'cancel', name: 'pasta' }, 'kitchen')).toBe(
+      'Cancelled your pasta timer.',
+    );
+    expect((await timers.pending('kitchen')).map((t) => t.name)).toEqual(['eggs']);
+    timers.close();
+  });
+
+  it('answers-in-french', async () => {
+    const timers = new TimerService(db, ring, log, Date.now, 'fr');
+    expect(await timers.handle({ kind: 'set', durationMs: 150, name: 'pâtes' }, 'kitchen')).toBe(
+      'Minuteur pâtes réglé sur 1 seconde.',
+    );
+    await sleep(400);
+    expect(rung).toEqual([{ satelliteId: 'kitchen', text: 'Le minuteur pâtes est terminé.' }]);
+    timers.close();
+  });
+
   it('says-how-long-is-left-and-cancels', async () => {
     let now = 1_000_000;
     const timers = new TimerService(db, ring, log, () => now);

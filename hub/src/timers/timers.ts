@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { TimerRequest } from '../intents/handle.js';
 import { spokenDuration } from '../intents/duration.js';
+import type { Language } from '../intents/numbers.js';
 import type { Db } from '../storage/db.js';
 
 export interface Timer {
@@ -9,6 +10,8 @@ export interface Timer {
   readonly satelliteId: string;
   readonly durationMs: number;
   readonly endsAt: Date;
+  /** What the user called it ("pasta"), if anything. */
+  readonly name?: string | undefined;
 }
 
 interface Row {
@@ -16,6 +19,7 @@ interface Row {
   satellite_id: string;
   duration_ms: number;
   ends_at: Date | string;
+  name: string | null;
 }
 
 const toTimer = (r: Row): Timer => ({
@@ -23,7 +27,46 @@ const toTimer = (r: Row): Timer => ({
   satelliteId: r.satellite_id,
   durationMs: Number(r.duration_ms),
   endsAt: new Date(r.ends_at),
+  ...(r.name ? { name: r.name } : {}),
 });
+
+/** Timer replies; a named timer is called by its name, an unnamed one by its length. */
+const SAY = {
+  en: {
+    tooLong: 'Sorry, timers can run for 24 hours at most.',
+    set: (t: Timer) =>
+      t.name
+        ? `${t.name.charAt(0).toUpperCase()}${t.name.slice(1)} timer set for ${spokenDuration(t.durationMs)}.`
+        : `Timer set for ${spokenDuration(t.durationMs)}.`,
+    none: (name?: string) =>
+      name ? `There's no ${name} timer running.` : "There's no timer running.",
+    cancelled: (t: Timer) => `Cancelled your ${label(t, 'en')} timer.`,
+    several: (n: number, left: string) => `${n} timers are running; the next ends in ${left}.`,
+    left: (left: string, t: Timer) =>
+      t.name ? `${left} left on the ${t.name} timer.` : `${left} left.`,
+    done: (t: Timer) => `Your ${label(t, 'en')} timer is done.`,
+  },
+  fr: {
+    tooLong: 'Désolé, un minuteur dure 24 heures au plus.',
+    set: (t: Timer) =>
+      `Minuteur ${t.name ? `${t.name} ` : ''}réglé sur ${spokenDuration(t.durationMs, false, 'fr')}.`,
+    none: (name?: string) =>
+      name ? `Il n'y a pas de minuteur ${name}.` : "Il n'y a pas de minuteur en cours.",
+    cancelled: (t: Timer) => `Minuteur ${label(t, 'fr')} annulé.`,
+    several: (n: number, left: string) =>
+      `${n} minuteurs tournent ; le prochain sonne dans ${left}.`,
+    left: (left: string, t: Timer) =>
+      t.name ? `Il reste ${left} au minuteur ${t.name}.` : `Il reste ${left}.`,
+    done: (t: Timer) => `Le minuteur ${label(t, 'fr')} est terminé.`,
+  },
+};
+
+function label(t: Timer, language: Language): string {
+  if (t.name) return t.name;
+  return language === 'fr'
+    ? `de ${spokenDuration(t.durationMs, false, 'fr')}`
+    : spokenDuration(t.durationMs, true);
+}
 
 /** Says a timer's text on its satellite; false when the satellite cannot hear it now (offline). */
 export type RingTimer = (timer: Timer, text: string) => Promise<boolean>;
@@ -47,6 +90,7 @@ export class TimerService {
     private readonly ring: RingTimer,
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
+    private readonly language: Language = 'en',
   ) {}
 
   /** Schedules every pending timer (after a restart). */
@@ -56,40 +100,39 @@ export class TimerService {
 
   /** Acts on a spoken timer request from `satelliteId`; returns the reply to speak. */
   async handle(request: TimerRequest, satelliteId: string): Promise<string> {
+    const say = SAY[this.language];
     switch (request.kind) {
       case 'set': {
-        if (request.durationMs > MAX_TIMER_MS) return 'Sorry, timers can run for 24 hours at most.';
-        await this.set(satelliteId, request.durationMs);
-        return `Timer set for ${spokenDuration(request.durationMs)}.`;
+        if (request.durationMs > MAX_TIMER_MS) return say.tooLong;
+        return say.set(await this.set(satelliteId, request.durationMs, request.name));
       }
       case 'cancel': {
-        const [next] = await this.pending(satelliteId);
-        if (!next) return "There's no timer running.";
+        const [next] = await this.pending(satelliteId, request.name);
+        if (!next) return say.none(request.name);
         await this.cancel(next.id);
-        return `Cancelled your ${spokenDuration(next.durationMs, true)} timer.`;
+        return say.cancelled(next);
       }
       case 'remaining': {
-        const running = await this.pending(satelliteId);
+        const running = await this.pending(satelliteId, request.name);
         const [next] = running;
-        if (!next) return "There's no timer running.";
-        const left = spokenDuration(next.endsAt.getTime() - this.now());
-        return running.length > 1
-          ? `${running.length} timers are running; the next ends in ${left}.`
-          : `${left} left.`;
+        if (!next) return say.none(request.name);
+        const left = spokenDuration(next.endsAt.getTime() - this.now(), false, this.language);
+        return running.length > 1 ? say.several(running.length, left) : say.left(left, next);
       }
     }
   }
 
-  async set(satelliteId: string, durationMs: number): Promise<Timer> {
+  async set(satelliteId: string, durationMs: number, name?: string): Promise<Timer> {
     const timer: Timer = {
       id: randomUUID(),
       satelliteId,
       durationMs,
       endsAt: new Date(this.now() + durationMs),
+      ...(name ? { name } : {}),
     };
     await this.db.query(
-      'INSERT INTO timers (id, satellite_id, duration_ms, ends_at) VALUES ($1, $2, $3, $4)',
-      [timer.id, timer.satelliteId, timer.durationMs, timer.endsAt],
+      'INSERT INTO timers (id, satellite_id, duration_ms, ends_at, name) VALUES ($1, $2, $3, $4, $5)',
+      [timer.id, timer.satelliteId, timer.durationMs, timer.endsAt, name ?? null],
     );
     this.schedule(timer);
     this.log.info({ timerId: timer.id, satelliteId, durationMs }, 'timer set');
@@ -108,13 +151,14 @@ export class TimerService {
     return rows.length > 0;
   }
 
-  /** Running timers, soonest first; of one satellite when given. */
-  async pending(satelliteId?: string): Promise<Timer[]> {
+  /** Running timers, soonest first; of one satellite, and with one name, when given. */
+  async pending(satelliteId?: string, name?: string): Promise<Timer[]> {
     const rows = await this.db.query<Row>(
-      `SELECT id, satellite_id, duration_ms, ends_at FROM timers
+      `SELECT id, satellite_id, duration_ms, ends_at, name FROM timers
        WHERE cancelled_at IS NULL AND rang_at IS NULL AND ($1::text IS NULL OR satellite_id = $1)
+         AND ($2::text IS NULL OR lower(name) = lower($2))
        ORDER BY ends_at`,
-      [satelliteId ?? null],
+      [satelliteId ?? null, name ?? null],
     );
     return rows.map(toTimer);
   }
@@ -145,7 +189,7 @@ export class TimerService {
     this.scheduled.delete(timer.id);
     if (this.closed || this.ringing.has(timer.id)) return;
     this.ringing.add(timer.id);
-    const text = `Your ${spokenDuration(timer.durationMs, true)} timer is done.`;
+    const text = SAY[this.language].done(timer);
     try {
       if (!(await this.ring(timer, text))) {
         this.log.info({ timerId: timer.id }, 'timer ended while its satellite is away');

@@ -228,7 +228,7 @@ describe('event codec: rejections, in the order they are checked', () => {
     ['fractional volume', '{"type":"set-volume","volume":50.5}'],
     ['threshold above 1', '{"type":"config","wakeThreshold":1.01}'],
     ['string for a boolean', '{"type":"mute","muted":"true"}'],
-    ['non-string slot value', intent({ device: 1 })],
+    ['slot value neither text nor number', intent({ device: true })],
     ['too long slot value', intent({ device: 'x'.repeat(201) })],
     ['slot name outside the pattern', intent({ Device: 'lamp' })],
     ['__proto__ slot', '{"type":"intent","sessionId":"s","name":"n","slots":{"__proto__":"x"}}'],

@@ -18,7 +18,8 @@ export const Intent = Type.Object(
     // additionalProperties false makes the key pattern binding, not merely descriptive.
     slots: Type.Record(
       Type.String({ pattern: SLOT_NAME_PATTERN }),
-      Type.String({ maxLength: MAX_SLOT_VALUE_CHARS }),
+      // Numbers for number, percentage and duration (ms) slots.
+      Type.Union([Type.String({ maxLength: MAX_SLOT_VALUE_CHARS }), Type.Number()]),
       { maxProperties: MAX_SLOTS, additionalProperties: false },
     ),
   },
