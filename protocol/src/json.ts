@@ -1,3 +1,5 @@
+import type { TSchema } from '@sinclair/typebox';
+import type { TypeCheck } from '@sinclair/typebox/compiler';
 import { ProtocolError } from './errors.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -54,4 +56,13 @@ export function parseBoundedJson(
   } catch (err) {
     throw new ProtocolError('bad-json', `${what} is not valid JSON`, (err as Error).message);
   }
+}
+
+/**
+ * What is wrong with a value its compiled schema refused, as "<path> <message>": the first
+ * problem only, so the text stays short enough for a log line or an error reply.
+ */
+export function schemaProblem<T extends TSchema>(check: TypeCheck<T>, value: unknown): string {
+  const first = check.Errors(value).First();
+  return first ? `${first.path || '/'} ${first.message}` : 'does not match its schema';
 }

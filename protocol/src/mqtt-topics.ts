@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { ProtocolError } from './errors.js';
-import { parseBoundedJson } from './json.js';
+import { parseBoundedJson, schemaProblem } from './json.js';
 import { MAX_EPOCH_MS, MAX_STATUS_BYTES, SATELLITE_ID_PATTERN } from './limits.js';
 
 /**
@@ -115,11 +115,7 @@ export function decodeStatus(input: string | Uint8Array): SatelliteStatus {
     if (err instanceof ProtocolError) throw err;
     throw new ProtocolError('bad-event', 'status could not be decoded', String(err));
   }
-  const first = statusCheck.Errors(value).First();
-  throw new ProtocolError(
-    'bad-event',
-    `status: ${first ? `${first.path || '/'} ${first.message}` : 'does not match its schema'}`,
-  );
+  throw new ProtocolError('bad-event', `status: ${schemaProblem(statusCheck, value)}`);
 }
 
 /** Retained, QoS 1: a late subscriber still learns who is online (MQTT 3.1.1 §3.3.1.3). */

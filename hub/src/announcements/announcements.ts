@@ -2,7 +2,12 @@
  * Announcements: text spoken on satellites without a wake-up, asked for over MQTT on
  * `jarvis/announce` (and, later, over REST through {@link Announcer.announceTo}).
  */
-import { ProtocolError, SATELLITE_ID_PATTERN, parseBoundedJson } from '@jarvis/protocol';
+import {
+  ProtocolError,
+  SATELLITE_ID_PATTERN,
+  parseBoundedJson,
+  schemaProblem,
+} from '@jarvis/protocol';
 import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { Logger } from 'pino';
@@ -39,11 +44,7 @@ export interface AnnounceTarget extends SessionIo {
 export function parseAnnounceRequest(payload: string | Uint8Array): AnnounceRequest {
   const value = parseBoundedJson(payload, MAX_PAYLOAD_BYTES, 'announcement');
   if (check.Check(value)) return value;
-  const first = check.Errors(value).First();
-  throw new ProtocolError(
-    'bad-event',
-    `announcement: ${first ? `${first.path || '/'} ${first.message}` : 'does not match its schema'}`,
-  );
+  throw new ProtocolError('bad-event', `announcement: ${schemaProblem(check, value)}`);
 }
 
 /** Speaks announcements on satellites, one at a time per satellite. */

@@ -54,6 +54,18 @@ describe('hub config', () => {
     );
   });
 
+  it('takes-french-only-with-a-remote-recogniser-and-no-english-fallback', () => {
+    expect(parseConfig({}).language).toBe('en');
+    expect(() => parseConfig({ language: 'fr' })).toThrow(/\/language: "fr" needs a remote/);
+    const remote = { engine: 'wyoming', url: 'tcp://gpu:10300' };
+    expect(() => parseConfig({ language: 'fr', stt: remote })).toThrow(/stt.fallback false/);
+    expect(parseConfig({ language: 'fr', stt: { ...remote, fallback: false } }).language).toBe(
+      'fr',
+    );
+    expect(() => parseConfig({ language: 'de' })).toThrow(/\/language/);
+    expect(() => parseConfig({ intents: { templatesDir: '' } })).toThrow(/\/intents\/templatesDir/);
+  });
+
   it('checks-remote-engine-settings-together', () => {
     let message = '';
     try {

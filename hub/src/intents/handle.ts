@@ -55,8 +55,8 @@ export interface IntentContext {
 const describe = (d: Device, language: Language): string => {
   const name = d.name.toLowerCase();
   const room = d.room.toLowerCase();
-  if (language === 'fr') return room === '' || name.includes(room) ? name : `${name} (${room})`;
-  return room === '' || name.includes(room) ? name : `${room} ${name}`;
+  if (room === '' || name.includes(room)) return name;
+  return language === 'fr' ? `${name} (${room})` : `${room} ${name}`;
 };
 
 const str = (v: SlotValue | undefined): string | undefined =>
@@ -228,9 +228,8 @@ function setTemperature(
 function thermostatInRoom(match: IntentMatch, ctx: IntentContext, say: Replies): IntentOutcome {
   const room = str(match.slots['room']) ?? ctx.satelliteRoom;
   const inRoom = (d: CapableDevice): boolean => d.room.toLowerCase() === room.toLowerCase();
-  const climates = (ctx.devices.devices as readonly CapableDevice[]).filter(
-    (d) => d.component === 'climate',
-  );
+  const all: readonly CapableDevice[] = ctx.devices.devices;
+  const climates = all.filter((d) => d.component === 'climate');
   const here = climates.filter(inRoom);
   const pick = here.length === 1 ? here[0] : climates.length === 1 ? climates[0] : undefined;
   if (!pick) return { reply: say.noThermostat(room), outcome: 'not-understood' };

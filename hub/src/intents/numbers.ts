@@ -1,7 +1,7 @@
 /** Numbers as people say them, in English and French: "twenty five", "soixante et onze", "42". */
+import { alternatives } from './template.js';
 
 export type Language = 'en' | 'fr';
-export const LANGUAGES: readonly Language[] = ['en', 'fr'];
 
 const EN_UNITS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
 const EN_TEENS = [
@@ -90,11 +90,15 @@ const EXTRA: Record<Language, readonly (readonly [string, number])[]> = {
   ],
 };
 
+/** How `n` (0…100) is said: "twenty five", "soixante et onze". */
+export function numberWord(n: number, language: Language): string {
+  return language === 'en' ? english(n) : french(n);
+}
+
 /** Every spoken form of 0…`max` (≤ 100) with its value, words first. */
 export function numberPhrases(language: Language, max = 100): [string, number][] {
-  const say = language === 'en' ? english : french;
   const out: [string, number][] = [];
-  for (let n = 0; n <= Math.min(max, 100); n++) out.push([say(n), n]);
+  for (let n = 0; n <= Math.min(max, 100); n++) out.push([numberWord(n, language), n]);
   for (const [phrase, n] of EXTRA[language]) if (n <= max) out.push([phrase, n]);
   return out;
 }
@@ -113,8 +117,6 @@ export function parseNumber(text: string, language: Language): number | undefine
 
 /** A regex source for the numbers (digits, and words up to `max`): longest alternatives first. */
 export function numberPattern(language: Language, max = 100): string {
-  const words = numberPhrases(language, max)
-    .map(([p]) => p)
-    .sort((a, b) => b.length - a.length);
-  return `(?:\\d+(?:[.,]\\d+)?|${words.join('|')})`;
+  const words = alternatives(numberPhrases(language, max).map(([p]) => p))!;
+  return `(?:\\d+(?:[.,]\\d+)?|${words})`;
 }

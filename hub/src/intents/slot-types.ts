@@ -3,7 +3,8 @@
  * the value it gives. Values are JSON scalars: numbers for number, percentage and duration (ms),
  * "HH:MM" for time, a canonical name for color and list slots, the words for the rest.
  */
-import { numberPattern, numberPhrases, parseNumber, type Language } from './numbers.js';
+import { numberPattern, numberWord, parseNumber, type Language } from './numbers.js';
+import { alternatives } from './template.js';
 
 export type SlotValue = string | number;
 
@@ -22,17 +23,6 @@ export interface SlotType {
   parse(text: string): SlotValue | undefined;
 }
 
-const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** Alternatives longest first, so "kitchen light" wins over "light". */
-export const alternatives = (values: readonly string[]): string | undefined =>
-  values.length === 0
-    ? undefined
-    : `(?:${[...new Set(values)]
-        .sort((a, b) => b.length - a.length)
-        .map(escapeRegex)
-        .join('|')})`;
-
 const jsgfAlternatives = (values: readonly string[]): string | undefined =>
   values.length === 0 ? undefined : `( ${[...new Set(values)].join(' | ')} )`;
 
@@ -42,21 +32,9 @@ const jsgfAlternatives = (values: readonly string[]): string | undefined =>
  */
 const GRAMMAR_NUMBERS: Record<Language, readonly string[]> = {
   en: [
-    ...numberPhrases('en', 20)
-      .map(([p]) => p)
-      .filter((p) => !['a', 'an', 'oh'].includes(p)),
-    'thirty',
-    'forty',
-    'fifty',
-    'sixty',
-    'seventy',
-    'eighty',
-    'ninety',
-    'twenty five',
-    'forty five',
-    'seventy five',
-    'one hundred',
-  ],
+    ...Array.from({ length: 21 }, (_, n) => n),
+    ...[30, 40, 50, 60, 70, 80, 90, 25, 45, 75, 100],
+  ].map((n) => numberWord(n, 'en')),
   fr: [],
 };
 
@@ -208,7 +186,8 @@ export const COLOR_RGB: Readonly<Record<string, readonly [number, number, number
   magenta: [255, 0, 255],
 };
 
-function listType(values: Readonly<Record<string, string>>): SlotType {
+/** A list slot from a template file: spoken phrase → value. */
+export function listSlotType(values: Readonly<Record<string, string>>): SlotType {
   return {
     pattern: () => alternatives(Object.keys(values)),
     jsgf: () => jsgfAlternatives(Object.keys(values)),
@@ -271,6 +250,15 @@ function timeType(language: Language): SlotType {
   return { pattern: () => t.pattern, jsgf: () => undefined, parse: (text) => t.parse(text) };
 }
 
+/** The home's device phrases or rooms, as they are now. */
+function homeNames(which: keyof SlotContext): SlotType {
+  return {
+    pattern: (ctx) => alternatives(ctx[which]),
+    jsgf: (ctx) => jsgfAlternatives(ctx[which]),
+    parse: (text) => text,
+  };
+}
+
 /** Free text ("tell the kitchen {message}"): never in the grammar, the general model hears it. */
 const TEXT: SlotType = {
   pattern: () => "[\\p{L}\\p{N}' ]+?",
@@ -281,24 +269,13 @@ const TEXT: SlotType = {
 /** The built-in slot types of a language; template files add list types. */
 export function builtinSlotTypes(language: Language): Record<string, SlotType> {
   return {
-    device: {
-      pattern: (ctx) => alternatives(ctx.devices),
-      jsgf: (ctx) => jsgfAlternatives(ctx.devices),
-      parse: (text) => text,
-    },
-    room: {
-      pattern: (ctx) => alternatives(ctx.rooms),
-      jsgf: (ctx) => jsgfAlternatives(ctx.rooms),
-      parse: (text) => text,
-    },
+    device: homeNames('devices'),
+    room: homeNames('rooms'),
     number: numberType(language),
     percentage: numberType(language, language === 'en' ? ['percent', 'per cent'] : ['pour cent']),
     duration: durationType(language),
-    color: listType(COLOR_NAMES[language]),
+    color: listSlotType(COLOR_NAMES[language]),
     time: timeType(language),
     text: TEXT,
   };
 }
-
-/** A list slot from a template file: spoken phrase → value. */
-export const listSlotType = listType;

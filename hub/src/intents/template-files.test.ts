@@ -78,6 +78,7 @@ describe('user template files', () => {
   ])('refuses-a-file-with-%s-naming-the-file', (_what, text, message) => {
     const dir = userDir({ 'mine.yaml': text });
     expect(() => loadTemplates('en', dir)).toThrow(message);
+    expect(() => loadTemplates('en', dir)).toThrow(/mine\.yaml/);
   });
 
   it('refuses-a-folder-that-does-not-exist', () => {

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { parse as parseYaml } from 'yaml';
+import { schemaProblem } from '@jarvis/protocol';
 import { AppError } from '../errors.js';
 import type { Language } from './numbers.js';
 import { builtinSlotTypes, listSlotType, type SlotType } from './slot-types.js';
@@ -134,10 +135,7 @@ function readTemplateFile(path: string): TemplateFile {
   } catch (err) {
     throw invalid(path, (err as Error).message);
   }
-  if (!checkFile.Check(data)) {
-    const first = checkFile.Errors(data).First();
-    throw invalid(path, `${first?.path || '/'} ${first?.message ?? 'is invalid'}`);
-  }
+  if (!checkFile.Check(data)) throw invalid(path, schemaProblem(checkFile, data));
   return data;
 }
 
@@ -171,9 +169,13 @@ export function loadTemplates(
   if (userDir !== undefined) files.push(...userFiles(userDir));
   const types: Record<string, SlotType> = { ...builtinSlotTypes(language) };
   const lists = new Map<string, Record<string, string>>();
-  const sentences = new Map<string, { file: string; sentences: string[]; custom?: CustomAction }>();
+  // Each sentence keeps the file it came from, so an error names the file to fix.
+  const sentences = new Map<
+    string,
+    { sentences: { text: string; file: string }[]; custom?: CustomAction }
+  >();
   const outside = new Set<string>();
-  for (const [i, path] of files.entries()) {
+  for (const path of files) {
     const file = readTemplateFile(path);
     if (file.language !== language) continue; // another language's file in the same folder
     for (const name of file.outsideGrammar ?? []) outside.add(name);
@@ -189,20 +191,20 @@ export function loadTemplates(
     }
     for (const [name, def] of Object.entries(file.intents)) {
       const builtin = (BUILTIN_INTENTS as readonly string[]).includes(name);
-      const entry = sentences.get(name) ?? { file: path, sentences: [] };
+      const entry = sentences.get(name) ?? { sentences: [] };
       if (Array.isArray(def)) {
         if (!builtin && !entry.custom)
           throw invalid(
             path,
             `intent "${name}" is not built in: give it sentences and a reply or mqtt`,
           );
-        entry.sentences.push(...def);
+        entry.sentences.push(...def.map((text) => ({ text, file: path })));
       } else {
         if (builtin)
           throw invalid(path, `built-in intent "${name}" takes a list of sentences, not a reply`);
-        if (i === 0 || (def.reply === undefined && def.mqtt === undefined))
+        if (def.reply === undefined && def.mqtt === undefined)
           throw invalid(path, `custom intent "${name}" needs a reply or an mqtt message`);
-        entry.sentences.push(...def.sentences);
+        entry.sentences.push(...def.sentences.map((text) => ({ text, file: path })));
         entry.custom = { reply: def.reply, mqtt: def.mqtt };
       }
       sentences.set(name, entry);
@@ -211,18 +213,18 @@ export function loadTemplates(
   for (const [name, values] of lists) types[name] = listSlotType(values);
   const intents: IntentTemplates[] = [];
   for (const [name, entry] of sentences) {
-    const templates = entry.sentences.map((s) => {
+    const templates = entry.sentences.map(({ text, file }) => {
       let nodes: TemplateNode[];
       try {
-        nodes = parseTemplate(splitElisions(s.toLowerCase()));
+        nodes = parseTemplate(splitElisions(text.toLowerCase()));
       } catch (err) {
-        throw invalid(entry.file, `intent "${name}": ${(err as TemplateError).message}`);
+        throw invalid(file, `intent "${name}": ${(err as TemplateError).message}`);
       }
       const unknown = slotTypes(nodes).filter((t) => !(t in types));
       if (unknown.length > 0)
         throw invalid(
-          entry.file,
-          `intent "${name}": unknown slot type ${unknown.join(', ')} in "${s}"`,
+          file,
+          `intent "${name}": unknown slot type ${unknown.join(', ')} in "${text}"`,
         );
       return nodes;
     });

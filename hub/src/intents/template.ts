@@ -59,6 +59,15 @@ export function parseTemplate(source: string): TemplateNode[] {
 
 const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/** Regex source of literal alternatives, longest first, so "kitchen light" wins over "light". */
+export const alternatives = (values: readonly string[]): string | undefined =>
+  values.length === 0
+    ? undefined
+    : `(?:${[...new Set(values)]
+        .sort((a, b) => b.length - a.length)
+        .map(escapeRegex)
+        .join('|')})`;
+
 /** A template compiled for matching: group `s<i>` holds the text of `slots[i]`. */
 export interface CompiledTemplate {
   readonly regex: RegExp;

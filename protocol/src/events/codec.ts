@@ -1,7 +1,7 @@
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { TSchema } from '@sinclair/typebox';
 import { ProtocolError } from '../errors.js';
-import { parseBoundedJson } from '../json.js';
+import { parseBoundedJson, schemaProblem } from '../json.js';
 import { MAX_JSON_BYTES } from '../limits.js';
 import { EVENTS, type DownEvent, type EventType, type JarvisEvent, type UpEvent } from './index.js';
 
@@ -65,9 +65,7 @@ function decodeUnchecked(input: string | Uint8Array, direction: Direction): Jarv
   }
   const check = CHECKS[type];
   if (!check.Check(value)) {
-    const first = check.Errors(value).First();
-    const where = first ? `${first.path || '/'} ${first.message}` : 'does not match its schema';
-    throw new ProtocolError('bad-event', `${type}: ${where}`.slice(0, 300));
+    throw new ProtocolError('bad-event', `${type}: ${schemaProblem(check, value)}`.slice(0, 300));
   }
   return value as JarvisEvent;
 }

@@ -36,8 +36,8 @@ const MAX_IDLE = 2;
 /** Command grammar; general model with all passes (text); general model, first pass (score). */
 type DecoderKind = 'grammar' | 'general' | 'scorer';
 
-function scorePerFrame(h: Hypothesis | undefined, frames: number): number | undefined {
-  return h === undefined ? undefined : h.score / Math.max(1, frames);
+function scorePerFrame(h: Hypothesis, frames: number): number {
+  return h.score / Math.max(1, frames);
 }
 
 /**
@@ -217,8 +217,9 @@ export class PocketsphinxStt implements SttEngine {
       const all = concatPcm(kept);
       if (hyp && hyp.text !== '') {
         const judged = judgeGrammarHypothesis(dec.segments(), all, this.leadingWords);
-        const grammarScore = hyp.score / Math.max(1, dec.frames());
-        const generalScore = scorePerFrame(scorer.hypothesis(), scorer.frames());
+        const grammarScore = scorePerFrame(hyp, dec.frames());
+        const general = scorer.hypothesis();
+        const generalScore = general && scorePerFrame(general, scorer.frames());
         ctx.log.debug(
           { sessionId: ctx.sessionId, stt: this.id, judged, grammarScore, generalScore },
           'grammar hypothesis judged',
