@@ -11,6 +11,8 @@ export type ErrorCode =
   | 'audio-before-start'
   | 'session-busy'
   | 'bad-request'
+  | 'not-found'
+  | 'no-listener'
   | 'engine-unavailable'
   | 'engine-timeout'
   | 'engine-protocol'
@@ -33,6 +35,8 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   'audio-before-start': 400,
   'session-busy': 409,
   'bad-request': 400,
+  'not-found': 404,
+  'no-listener': 409,
   'engine-unavailable': 503,
   'engine-timeout': 504,
   'engine-protocol': 502,

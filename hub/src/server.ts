@@ -7,6 +7,8 @@ import { SatelliteTokenVerifier } from './auth/satellite-token.js';
 import type { HubConfig } from './config/config.js';
 import { DeviceRegistry } from './devices/registry.js';
 import { startLiveDevices } from './devices/live-devices.js';
+import { readApiKeys } from './api/api-keys.js';
+import { registerHomeApi } from './api/home-api.js';
 import { startSpeechServices } from './api/speech-services.js';
 import { createEngines, wakeEngineFactory, type Engines } from './engines/registry.js';
 import { AppError } from './errors.js';
@@ -59,6 +61,12 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const { config } = options;
   const log =
     options.log ?? pino({ level: config.logLevel, redact: ['req.headers.authorization'] });
+  // Before anything starts: a bad keys file stops the hub with nothing to clean up.
+  const homeApiKeys = await readApiKeys(
+    (options.env ?? process.env)['JARVIS_API_KEYS'],
+    config.api.keysFile,
+    'home API',
+  );
   const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const bus = config.mqtt.url
     ? await connectExternalBroker({
@@ -104,6 +112,42 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       })
     : undefined;
   const satellites = new SatelliteStore(db);
+  // Rooms with a satellite join the device rooms voice commands can name ("tell the nursery …");
+  // one the recogniser cannot say is left out, and the grammar stays what it was.
+  const satelliteRooms = new Set<string>();
+  const useRooms = (rooms: Iterable<string>): void => {
+    matcher.setSatelliteRooms([...rooms]);
+    matcher.rebuild();
+    engines.stt.setGrammar(matcher.grammar());
+  };
+  const learnRooms = (rooms: readonly string[]): void => {
+    const fresh = [...new Set(rooms)].filter((r) => !satelliteRooms.has(r));
+    if (fresh.length === 0) return;
+    try {
+      useRooms([...satelliteRooms, ...fresh]);
+      for (const r of fresh) satelliteRooms.add(r);
+      return;
+    } catch {
+      // One of them is unsayable: find which, one at a time.
+    }
+    for (const room of fresh) {
+      try {
+        useRooms([...satelliteRooms, room]);
+        satelliteRooms.add(room);
+      } catch (err) {
+        log.warn(
+          { room, err: (err as Error).message },
+          'room left out: the recogniser cannot say it',
+        );
+      }
+    }
+    try {
+      useRooms(satelliteRooms);
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'the recogniser refused its grammar');
+    }
+  };
+  learnRooms((await satellites.list()).filter((s) => s.revokedAt === null).map((s) => s.room));
   const sessions = new SessionStore(db);
   const verifier = new SatelliteTokenVerifier({
     audience: config.hubId,
@@ -134,7 +178,9 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     config.language,
   );
 
-  const memory = config.memory.enabled ? lazyMemory(config.dataDir) : undefined;
+  const memory = config.memory.enabled
+    ? lazyMemory({ config: config.memory, hubDataDir: config.dataDir, env: options.env })
+    : undefined;
   const llm =
     config.llm.engine === 'ollama'
       ? createOllamaLlm({
@@ -150,6 +196,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         log: log.child({ component: 'llm' }),
         budgetMs: config.llm.budgetMs,
         contextMs: config.llm.contextMs,
+        language: config.language,
       })
     : undefined;
 
@@ -218,6 +265,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       if (previous && previous !== conn)
         previous.close(CLOSE.replaced, 'replaced by a newer connection');
       metrics.satellitesOnline.set(online.size);
+      learnRooms([conn.satellite.room]);
       satelliteStates.online(conn);
       void timers.satelliteOnline(conn.satellite.id);
     },
@@ -261,6 +309,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const app = Fastify({
     loggerInstance: log.child({ component: 'http' }),
     bodyLimit: MAX_JSON_BYTES,
+    // A field the schema does not know is an error to report, not something to drop quietly.
+    ajv: { customOptions: { removeAdditional: false } },
   });
   await app.register(websocket, {
     options: { maxPayload: Math.max(MAX_AUDIO_FRAME_BYTES, MAX_JSON_BYTES) },
@@ -319,6 +369,12 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   );
 
   const speech = await startSpeechServices({ app, config, engines, log, env: options.env });
+  await registerHomeApi(app, {
+    keys: homeApiKeys,
+    timers,
+    announcer,
+    log,
+  });
   await app.listen({ host: config.host, port: config.port });
   await timers.start();
 

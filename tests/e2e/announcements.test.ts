@@ -1,10 +1,11 @@
 import type { DownEvent } from '@jarvis/protocol';
 import { concatPcm, rms } from '@jarvis/protocol';
-import type { HubLink } from '@jarvis/satellite';
+import { createOpenWakeWord, type HubLink } from '@jarvis/satellite';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectedLink, nextAnnouncement } from '../support/announcements.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { runExchange, startStack, type Stack } from '../support/stack.js';
+import { speak } from '../support/voices.js';
 
 let stack: Stack;
 let client: mqtt.MqttClient;
@@ -62,6 +63,58 @@ describe('announcements over MQTT', () => {
     } finally {
       await kitchen.stop();
       await bedroom.stop();
+    }
+  });
+});
+
+describe('satellite rooms', () => {
+  it('a-room-the-recogniser-cannot-say-is-left-out-and-its-satellite-still-served', async () => {
+    const odd = await connectedLink(stack, await stack.enroll('odd', 'Xqzvk'));
+    try {
+      const heard = nextAnnouncement(odd, 15_000);
+      await client.publishAsync(
+        'jarvis/announce',
+        JSON.stringify({ text: 'Hello', room: 'xqzvk' }),
+        {
+          qos: 1,
+        },
+      );
+      expect((await heard).event.text).toBe('Hello');
+    } finally {
+      await odd.stop();
+    }
+  });
+});
+
+describe('announcements by voice', () => {
+  it('tell-the-office-speaks-there-and-not-back-in-the-hallway', async () => {
+    const wake = await createOpenWakeWord({});
+    const kitchenSat = await stack.enroll('voice-kitchen', 'hallway');
+    const bedroom = await connectedLink(stack, await stack.enroll('voice-bedroom', 'office'));
+    try {
+      const heard = nextAnnouncement(bedroom, 20_000);
+      // Free words: the grammar cannot hold them, the general model's transcript carries them.
+      const audio = await speak('hey jarvis, tell the office dinner is ready', 'flite', {
+        leadMs: 500,
+      });
+      const ex = await runExchange(stack, kitchenSat, audio, { wake });
+      // The message is whatever the general model made of the free words ("dinner" may come
+      // out as "in air"); the room must be right and the text passed on as heard.
+      expect(ex.record).toMatchObject({
+        intent: 'announce',
+        outcome: 'ok',
+        slots: { room: 'office' },
+        reply: 'Telling the office.',
+      });
+      expect(ex.record?.slots?.['message']).toMatch(/ is ready$/);
+      const { event, samples } = await heard;
+      expect(event).toMatchObject({ reason: 'announcement', text: ex.record?.slots?.['message'] });
+      expect(rms(concatPcm(samples))).toBeGreaterThan(300);
+      // The asker hears the confirmation, not the announcement.
+      expect(ex.events.map((e) => e.event.type)).not.toContain('announce');
+    } finally {
+      await bedroom.stop();
+      await wake.close();
     }
   });
 });

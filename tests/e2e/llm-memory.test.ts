@@ -1,7 +1,13 @@
 import { rms } from '@jarvis/protocol';
 import { createOpenWakeWord, type WakeEngine } from '@jarvis/satellite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import {
+  createUseEmbeddings,
+  type UseEmbeddingEngine,
+} from '../../hub/src/engines/embeddings/index.js';
 import { startOllamaServer } from '../support/ollama-server.js';
+import { startQdrantTestServer, type QdrantTestServer } from '../support/qdrant-server.js';
 import { runExchange, startStack, type Stack } from '../support/stack.js';
 import { speak } from '../support/voices.js';
 
@@ -95,6 +101,22 @@ describe('the language model path', () => {
   });
 });
 
+/** "Remember that the wifi password is in the blue drawer", then "where is the wifi password". */
+async function rememberAndRecallByVoice(stack: Stack): Promise<void> {
+  const sat = await stack.enroll('study', 'office');
+  const told = await runExchange(
+    stack,
+    sat,
+    await say('remember that the wifi password is in the blue drawer'),
+    { wake },
+  );
+  expect(told.record).toMatchObject({ outcome: 'ok', intent: 'memory' });
+  expect(told.record?.reply).toMatch(/^OK, I'll remember that the wi.?fi password is in the blue/);
+  const asked = await runExchange(stack, sat, await say('where is the wifi password'), { wake });
+  expect(asked.record).toMatchObject({ outcome: 'ok', intent: 'memory' });
+  expect(asked.record?.reply).toMatch(/^You told me the wi.?fi password is in the blue/);
+}
+
 describe('semantic memory', () => {
   let stack: Stack;
   beforeAll(async () => {
@@ -105,19 +127,61 @@ describe('semantic memory', () => {
   });
 
   it('remembers-a-fact-and-recalls-it-by-voice', async () => {
-    const sat = await stack.enroll('study', 'office');
-    const told = await runExchange(
-      stack,
-      sat,
-      await say('remember that the wifi password is in the blue drawer'),
-      { wake },
-    );
-    expect(told.record).toMatchObject({ outcome: 'ok', intent: 'memory' });
-    expect(told.record?.reply).toMatch(
-      /^OK, I'll remember that the wi.?fi password is in the blue/,
-    );
-    const asked = await runExchange(stack, sat, await say('where is the wifi password'), { wake });
-    expect(asked.record).toMatchObject({ outcome: 'ok', intent: 'memory' });
-    expect(asked.record?.reply).toMatch(/^You told me the wi.?fi password is in the blue/);
+    await rememberAndRecallByVoice(stack);
+  });
+});
+
+/**
+ * The cluster's set-up: vectors from an Ollama server's /api/embed, kept in Qdrant. Neither runs
+ * here: the Ollama double answers /api/embed with the real Universal Sentence Encoder's vectors,
+ * and Qdrant is the REST-compatible double in tests/support/qdrant-server.ts.
+ */
+describe('semantic memory on Ollama embeddings and Qdrant', () => {
+  const QDRANT_KEY = 'qdrant-test-key-0123456789';
+  let stack: Stack;
+  let ollama: Awaited<ReturnType<typeof startOllamaServer>>;
+  let qdrant: QdrantTestServer;
+  let use: UseEmbeddingEngine;
+  const embedded: string[] = [];
+  beforeAll(async () => {
+    use = await createUseEmbeddings();
+    const ctx = { signal: new AbortController().signal, log: pino({ level: 'silent' }) };
+    ollama = await startOllamaServer({
+      models: ['nomic-embed-text'],
+      embed: async (texts) => {
+        embedded.push(...texts);
+        return (await use.embed(texts, { ...ctx, sessionId: 'ollama-double' })).map((v) => [...v]);
+      },
+    });
+    qdrant = await startQdrantTestServer({ apiKey: QDRANT_KEY });
+    stack = await startStack({
+      env: { JARVIS_QDRANT_API_KEY: QDRANT_KEY },
+      config: {
+        memory: {
+          embeddings: {
+            engine: 'ollama',
+            url: ollama.url,
+            model: 'nomic-embed-text',
+            dimensions: use.dimensions,
+          },
+          store: { engine: 'qdrant', url: qdrant.url, collection: 'household' },
+        },
+      },
+    });
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await ollama?.close();
+    await qdrant?.close();
+    await use?.close();
+  });
+
+  it('remembers-and-recalls-by-voice-through-both-servers', async () => {
+    await rememberAndRecallByVoice(stack);
+    // Both went through the servers: the sentence was embedded by "Ollama" and stored in Qdrant.
+    expect(embedded.some((t) => /password is in the blue/.test(t))).toBe(true);
+    const points = [...(qdrant.collections.get('household')?.points.values() ?? [])];
+    expect(points).toHaveLength(1);
+    expect(qdrant.collections.get('household')?.size).toBe(use.dimensions);
   });
 });

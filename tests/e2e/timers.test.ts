@@ -74,4 +74,44 @@ describe('timers by voice', () => {
       await stack.close();
     }
   });
+
+  it('sets-a-named-timer-and-asks-about-and-cancels-it-by-name', async () => {
+    const stack = await startStack();
+    try {
+      const sat = await stack.enroll('kitchen', 'kitchen');
+      const say = async (text: string, voice: 'espeak' | 'flite' | 'festival') =>
+        (
+          await runExchange(
+            stack,
+            sat,
+            await speak(`hey jarvis, ${text}`, voice, { leadMs: 500 }),
+            {
+              wake,
+            },
+          )
+        ).record;
+      await stack.hub.timers.set('kitchen', 60_000); // an unnamed one, left alone
+      expect(await say('set a pasta timer for five minutes', 'flite')).toMatchObject({
+        intent: 'set_timer',
+        slots: { name: 'pasta', duration: 300_000 },
+        reply: 'Pasta timer set for 5 minutes.',
+      });
+      expect((await stack.hub.timers.pending('kitchen', 'pasta')).map((t) => t.name)).toEqual([
+        'pasta',
+      ]);
+      const left = await say('how long is left on the pasta timer', 'espeak');
+      expect(left).toMatchObject({ intent: 'timer_remaining', slots: { name: 'pasta' } });
+      expect(left?.reply).toMatch(
+        /^(5 minutes|4 minutes and 5\d seconds) left on the pasta timer\.$/,
+      );
+      expect(await say('cancel the pasta timer', 'festival')).toMatchObject({
+        intent: 'cancel_timer',
+        reply: 'Cancelled your pasta timer.',
+      });
+      const rest = await stack.hub.timers.pending('kitchen');
+      expect(rest.map((t) => [t.name, t.durationMs])).toEqual([[undefined, 60_000]]);
+    } finally {
+      await stack.close();
+    }
+  });
 });

@@ -19,7 +19,11 @@ describe('stt dev set', () => {
     for (const c of COMMANDS) {
       expect(matcher.match(spoken(c.text)), c.text).toEqual({ name: c.intent, slots: c.slots });
       if (c.deviceId === undefined) continue;
-      const found = devices.resolve(c.slots['device']!, c.slots['room'], c.satelliteRoom);
+      const found = devices.resolve(
+        String(c.slots['device']),
+        c.slots['room'] as string | undefined,
+        c.satelliteRoom,
+      );
       expect(
         found.map((d) => d.id),
         c.text,

@@ -12,7 +12,7 @@ export interface CommandCase {
   /** Room of the satellite that hears it ("the light" means the light there). */
   readonly satelliteRoom: 'kitchen' | 'bedroom';
   readonly intent: IntentName;
-  readonly slots: Readonly<Record<string, string>>;
+  readonly slots: Readonly<Record<string, string | number>>;
   /** DEMO_DEVICES id the command must act on, for on/off commands. */
   readonly deviceId?: string;
 }
@@ -95,6 +95,37 @@ function buildCommands(): CommandCase[] {
 }
 
 export const COMMANDS: readonly CommandCase[] = buildCommands();
+
+/**
+ * Commands for the devices of tests/support/zigbee2mqtt.ts (a colour lamp and blinds in the
+ * kitchen, a radiator in the living room): `npm run eval:stt -- --household zigbee2mqtt`.
+ */
+export const CAPABILITY_COMMANDS: readonly CommandCase[] = (
+  [
+    ['set the lamp to fifty percent', 'set_brightness', { device: 'lamp', brightness: 50 }],
+    [
+      'dim the kitchen lamp to twenty percent',
+      'set_brightness',
+      { device: 'kitchen lamp', brightness: 20 },
+    ],
+    ['make the lamp blue', 'set_color', { device: 'lamp', color: 'blue' }],
+    ['turn the lamp red', 'set_color', { device: 'lamp', color: 'red' }],
+    ['change the colour of the lamp to green', 'set_color', { device: 'lamp', color: 'green' }],
+    [
+      'set the radiator to twenty degrees',
+      'set_temperature',
+      { device: 'radiator', temperature: 20 },
+    ],
+    [
+      'set the temperature in the living room to twenty one degrees',
+      'set_temperature',
+      { room: 'living room', temperature: 21 },
+    ],
+    ['open the blinds', 'open', { device: 'blinds' }],
+    ['close the kitchen blinds', 'close', { device: 'kitchen blinds' }],
+    ['lower the blinds to thirty percent', 'set_position', { device: 'blinds', position: 30 }],
+  ] as const
+).map(([text, intent, slots]) => ({ text, satelliteRoom: 'kitchen', intent, slots }));
 
 /**
  * Requests the grammar does not cover: each must not come out as a command (they go to the LLM).

@@ -5,10 +5,13 @@
  * and the general model's WER on real human recordings (Debian pocketsphinx-testdata).
  *
  * Run: npm run eval:stt [-- --quick] [-- --all] [-- --jobs N] [-- --verbose]
+ *                       [-- --household demo|zigbee2mqtt]
  *   --quick  a small subset (normal rate, a few items) for smoke testing
  *   --all    every item in every condition (3× the default trials)
  *   --jobs   recogniser processes (default 2; each runs its share of the utterances in order)
  *   --verbose  list every failure (the JSON always has them all)
+ *   --household  zigbee2mqtt adds a colour lamp, a radiator and blinds (capability intents in
+ *            the grammar, 10 commands for them); demo (default) is on/off devices only
  * Prints tables and failures, and the whole result as JSON on the last line.
  */
 import { spawn } from 'node:child_process';
@@ -16,8 +19,15 @@ import { fileURLToPath } from 'node:url';
 import { DeviceRegistry } from '../../hub/src/devices/registry.js';
 import { IntentMatcher } from '../../hub/src/intents/intents.js';
 import { DEMO_DEVICES } from '../support/stack.js';
+import { z2mRegistryDevices } from '../support/zigbee2mqtt.js';
 import { mapLimit, percent, speakCached } from './audio.js';
-import { COMMANDS, CONDITIONS, OUT_OF_GRAMMAR, planTrials } from './dev-set.js';
+import {
+  CAPABILITY_COMMANDS,
+  COMMANDS,
+  CONDITIONS,
+  OUT_OF_GRAMMAR,
+  planTrials,
+} from './dev-set.js';
 import { loadHumanSpeech } from './human-speech.js';
 import { recognise, trialText, type Outcome, type Unit } from './stt-recognise.js';
 import {
@@ -42,14 +52,24 @@ const all = flag('--all');
 const jobs = Math.max(1, Number(option('--jobs') ?? 2));
 const shard = option('--shard'); // internal: "k/n", this process is worker k of n
 
-const matcher = new IntentMatcher(new DeviceRegistry(DEMO_DEVICES));
+// The demo household (on/off only), or it plus Zigbee2MQTT's lamp, radiator and blinds: their
+// capability intents join the grammar, and their commands the dev set.
+const household = option('--household') ?? 'demo';
+if (household !== 'demo' && household !== 'zigbee2mqtt') {
+  console.error(`--household must be demo or zigbee2mqtt, not ${household}`);
+  process.exit(2);
+}
+const registry = new DeviceRegistry(DEMO_DEVICES);
+if (household === 'zigbee2mqtt') registry.replaceDiscovered(z2mRegistryDevices());
+const matcher = new IntentMatcher(registry);
+const commands = household === 'zigbee2mqtt' ? [...COMMANDS, ...CAPABILITY_COMMANDS] : COMMANDS;
 const trials = quick
   ? planTrials(
-      COMMANDS.filter((_, i) => i % 10 === 0),
+      commands.filter((_, i) => i % 10 === 0),
       OUT_OF_GRAMMAR.filter((_, i) => i % 5 === 0),
       CONDITIONS.filter((c) => c.rate === 1),
     )
-  : planTrials(COMMANDS, OUT_OF_GRAMMAR, CONDITIONS, all);
+  : planTrials(commands, OUT_OF_GRAMMAR, CONDITIONS, all);
 const human = (await loadHumanSpeech())
   .filter((h) => h.transcript !== undefined)
   .slice(0, quick ? 1 : undefined);
@@ -112,7 +132,7 @@ console.log(
   `\nSTT dev set${quick ? ' (--quick subset)' : ''}: ${new Set(trials.flatMap((t) => (t.kind === 'command' ? [t.command.text] : []))).size} commands and ` +
     `${new Set(trials.flatMap((t) => (t.kind === 'out-of-grammar' ? [t.text] : []))).size} out-of-grammar ` +
     `requests as "hey jarvis, …"; ${all ? 'each in every condition' : 'each once per rate × noise, the voice rotating'}.\n` +
-    `Engine: pocketsphinx, grammar from the intent templates + DEMO_DEVICES, general model when the grammar's ` +
+    `Engine: pocketsphinx, grammar from the intent templates + the ${household} household, general model when the grammar's ` +
     `hypothesis is rejected. WER over the command words.\n`,
 );
 console.log(conditionTable(scores));
@@ -127,6 +147,7 @@ console.log(
 console.log(
   JSON.stringify({
     quick,
+    household,
     all,
     perCondition: scores.map(scoreJson),
     totals: scoreJson(total),

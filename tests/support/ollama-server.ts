@@ -73,6 +73,8 @@ export interface RecordedChatRequest {
 export interface OllamaServerOptions {
   /** Models the server has pulled; a chat for any other gets Ollama's 404 (default llama3.2). */
   readonly models?: readonly string[];
+  /** Serves `POST /api/embed` with these vectors (e.g. from a real embedding model). */
+  readonly embed?: (texts: readonly string[]) => Promise<number[][]>;
 }
 
 export interface OllamaServer {
@@ -106,6 +108,8 @@ export async function startOllamaServer(options: OllamaServerOptions = {}): Prom
   async function route(req: IncomingMessage, res: ServerResponse, text: string): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (req.method === 'GET' && path === '/api/tags') return sendJson(res, 200, tags(models));
+    if (req.method === 'POST' && path === '/api/embed' && options.embed)
+      return embed(res, text, options.embed, models);
     if (req.method !== 'POST' || path !== '/api/chat') {
       return sendJson(res, 404, { error: `${req.method} ${path} not found` });
     }
@@ -240,4 +244,30 @@ function tags(models: readonly string[]): Record<string, unknown> {
       },
     })),
   };
+}
+
+/** Ollama's "Generate Embeddings": `{model, input}` → `{model, embeddings}`. */
+async function embed(
+  res: ServerResponse,
+  text: string,
+  vectors: (texts: readonly string[]) => Promise<number[][]>,
+  models: readonly string[],
+): Promise<void> {
+  let body: { model?: unknown; input?: unknown };
+  try {
+    body = JSON.parse(text) as typeof body;
+  } catch (err) {
+    return sendJson(res, 400, { error: (err as Error).message });
+  }
+  const input = typeof body.input === 'string' ? [body.input] : body.input;
+  if (
+    typeof body.model !== 'string' ||
+    !Array.isArray(input) ||
+    !input.every((t) => typeof t === 'string')
+  )
+    return sendJson(res, 400, { error: 'model and input are required' });
+  const model = body.model.includes(':') ? body.model : `${body.model}:latest`;
+  if (!models.includes(model))
+    return sendJson(res, 404, { error: `model "${body.model}" not found, try pulling it first` });
+  sendJson(res, 200, { model: body.model, embeddings: await vectors(input) });
 }

@@ -1,6 +1,6 @@
 /**
  * Announcements: text spoken on satellites without a wake-up, asked for over MQTT on
- * `jarvis/announce` (and, later, over REST through {@link Announcer.announceTo}).
+ * `jarvis/announce`, by voice ("tell the kitchen …") and over REST (api/home-api.ts).
  */
 import {
   ProtocolError,

@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type {
@@ -19,6 +18,7 @@ import {
   WavError,
 } from '@jarvis/protocol';
 import { AppError } from '../errors.js';
+import { bearerKeyCheck } from './api-keys.js';
 import type { AudioChunk, EngineContext, SttEngine, TtsEngine } from '../engines/types.js';
 
 /**
@@ -60,8 +60,6 @@ const SpeechBody = Type.Object({
 });
 type SpeechBody = Static<typeof SpeechBody>;
 
-const digest = (key: string): Buffer => createHash('sha256').update(key).digest();
-
 /** An error answer with its status; `code` is the hub's error code. */
 class ApiError extends Error {
   constructor(
@@ -85,8 +83,8 @@ export async function registerOpenAiSpeechRoutes<L extends FastifyBaseLogger>(
   options: OpenAiSpeechRoutesOptions,
 ): Promise<void> {
   const log = options.log.child({ component: 'openai-speech' });
-  // Hash both sides, so the comparison takes the same time whatever the key's length.
-  const keys = options.apiKeys.filter((k) => k !== '').map(digest);
+  const keys = options.apiKeys.filter((k) => k !== '');
+  const check = bearerKeyCheck(keys);
 
   await app.register(async (scope) => {
     scope.addContentTypeParser(
@@ -104,9 +102,8 @@ export async function registerOpenAiSpeechRoutes<L extends FastifyBaseLogger>(
           'the OpenAI-compatible speech API is not enabled on this hub (no API keys configured)',
         );
       }
-      // RFC 6750 §2.1: `Authorization: Bearer <token>`; the scheme is case-insensitive (RFC 7235 §2.1).
-      const match = /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? '');
-      if (!match) {
+      const result = check(req.headers.authorization);
+      if (result === 'missing') {
         throw new ApiError(
           401,
           'auth-missing',
@@ -114,10 +111,7 @@ export async function registerOpenAiSpeechRoutes<L extends FastifyBaseLogger>(
           { 'www-authenticate': 'Bearer realm="jarvis"' },
         );
       }
-      const presented = digest(match[1]!);
-      let ok = false;
-      for (const key of keys) ok = timingSafeEqual(key, presented) || ok; // no early exit
-      if (!ok) {
+      if (result === 'invalid') {
         log.warn({ ip: req.ip, url: req.url }, 'openai speech request refused: wrong API key');
         throw new ApiError(401, 'auth-invalid', 'invalid API key', {
           'www-authenticate': 'Bearer realm="jarvis", error="invalid_token"',

@@ -1,10 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { IncomingMessage, ServerResponse, Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { HubConfig } from '../config/config.js';
 import type { Engines } from '../engines/registry.js';
-import { AppError } from '../errors.js';
+import { readApiKeys } from './api-keys.js';
 import { registerOpenAiSpeechRoutes } from './openai-speech.js';
 
 export interface SpeechServices {
@@ -42,25 +41,6 @@ export async function startSpeechServices<L extends FastifyBaseLogger>(options: 
 }
 
 /** Keys from env JARVIS_SPEECH_API_KEYS (comma-separated) and/or a file, one per line. */
-async function speechApiKeys(
-  config: Readonly<HubConfig>,
-  env: NodeJS.ProcessEnv,
-): Promise<string[]> {
-  const keys = (env['JARVIS_SPEECH_API_KEYS'] ?? '').split(',');
-  const file = config.speechApi.keysFile;
-  if (file) {
-    try {
-      keys.push(...(await readFile(file, 'utf8')).split('\n'));
-    } catch (err) {
-      throw new AppError(
-        'config-invalid',
-        `cannot read the speech API keys file ${file}: ${(err as Error).message}`,
-      );
-    }
-  }
-  const valid = keys.map((k) => k.trim()).filter((k) => k !== '');
-  const weak = valid.filter((k) => k.length < 16);
-  if (weak.length > 0)
-    throw new AppError('config-invalid', 'speech API keys must be at least 16 characters long');
-  return valid;
+function speechApiKeys(config: Readonly<HubConfig>, env: NodeJS.ProcessEnv): Promise<string[]> {
+  return readApiKeys(env['JARVIS_SPEECH_API_KEYS'], config.speechApi.keysFile, 'speech API');
 }

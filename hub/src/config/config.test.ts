@@ -107,6 +107,45 @@ describe('hub config', () => {
     expect(c.wyoming.port).toBe(10300);
   });
 
+  it('picks-memory-engines-and-checks-what-each-needs', async () => {
+    expect(parseConfig({}).memory).toMatchObject({
+      embeddings: { engine: 'use' },
+      store: { engine: 'pgvector', collection: 'jarvis_memory' },
+    });
+    let message = '';
+    try {
+      parseConfig({
+        memory: {
+          embeddings: { engine: 'ollama', url: 'http://gpu:11434' },
+          store: { engine: 'qdrant' },
+        },
+      });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain(
+      '/memory/embeddings: the ollama engine needs url, model and dimensions',
+    );
+    expect(message).toContain('/memory/store/url: the qdrant store needs a URL');
+    expect(() => parseConfig({ memory: { store: { collection: '../x' } } })).toThrow(
+      /\/memory\/store\/collection/,
+    );
+    const c = await loadConfig({
+      env: {
+        JARVIS_EMBEDDINGS_ENGINE: 'ollama',
+        JARVIS_EMBEDDINGS_URL: 'http://gpu:11434',
+        JARVIS_EMBEDDINGS_MODEL: 'nomic-embed-text',
+        JARVIS_EMBEDDINGS_DIMENSIONS: '768',
+        JARVIS_MEMORY_STORE: 'qdrant',
+        JARVIS_QDRANT_URL: 'http://qdrant:6333',
+      },
+    });
+    expect(c.memory).toMatchObject({
+      embeddings: { engine: 'ollama', model: 'nomic-embed-text', dimensions: 768 },
+      store: { engine: 'qdrant', url: 'http://qdrant:6333' },
+    });
+  });
+
   it('layers-file-then-environment-then-overrides', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'jarvis-cfg-'));
     const file = join(dir, 'hub.json');

@@ -143,9 +143,35 @@ export const ConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
-    /** "Remember that …" / "where is …": semantic memory (embedded embeddings, pgvector). */
+    /** "Remember that …" / "where is …": semantic memory. */
     memory: Type.Object(
-      { enabled: Type.Boolean({ default: true }) },
+      {
+        enabled: Type.Boolean({ default: true }),
+        /** Sentence vectors: the embedded Universal Sentence Encoder, or an Ollama server's. */
+        embeddings: Type.Object(
+          {
+            engine: Type.Union([Type.Literal('use'), Type.Literal('ollama')], { default: 'use' }),
+            url: Type.Optional(Type.String({ pattern: '^https?://' })),
+            /** An embedding model the server has pulled, e.g. nomic-embed-text. */
+            model: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+            /** Its vector length (nomic-embed-text: 768). */
+            dimensions: Type.Optional(Type.Integer({ minimum: 1, maximum: 8192 })),
+          },
+          { default: {}, additionalProperties: false },
+        ),
+        /** Where vectors live: pgvector in the hub's own PGlite, or a Qdrant server. */
+        store: Type.Object(
+          {
+            engine: Type.Union([Type.Literal('pgvector'), Type.Literal('qdrant')], {
+              default: 'pgvector',
+            }),
+            /** Qdrant's URL with its port, e.g. http://qdrant:6333 (API key: env JARVIS_QDRANT_API_KEY). */
+            url: Type.Optional(Type.String({ pattern: '^https?://' })),
+            collection: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', default: 'jarvis_memory' }),
+          },
+          { default: {}, additionalProperties: false },
+        ),
+      },
       { default: {}, additionalProperties: false },
     ),
     /** Devices announced over MQTT with Home Assistant discovery, besides the config file's. */
@@ -172,6 +198,14 @@ export const ConfigSchema = Type.Object(
     speechApi: Type.Object(
       {
         /** File holding the accepted API keys, one per line (or env JARVIS_SPEECH_API_KEYS). */
+        keysFile: Type.Optional(Type.String({ minLength: 1 })),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    /** The home API (/v1/timers, /v1/announcements); off without keys. */
+    api: Type.Object(
+      {
+        /** File holding the accepted API keys, one per line (or env JARVIS_API_KEYS). */
         keysFile: Type.Optional(Type.String({ minLength: 1 })),
       },
       { default: {}, additionalProperties: false },
@@ -217,6 +251,13 @@ const ENV: Record<string, { path: readonly string[]; number?: true }> = {
   JARVIS_LLM_URL: { path: ['llm', 'url'] },
   JARVIS_LLM_MODEL: { path: ['llm', 'model'] },
   JARVIS_SPEECH_API_KEYS_FILE: { path: ['speechApi', 'keysFile'] },
+  JARVIS_EMBEDDINGS_ENGINE: { path: ['memory', 'embeddings', 'engine'] },
+  JARVIS_EMBEDDINGS_URL: { path: ['memory', 'embeddings', 'url'] },
+  JARVIS_EMBEDDINGS_MODEL: { path: ['memory', 'embeddings', 'model'] },
+  JARVIS_EMBEDDINGS_DIMENSIONS: { path: ['memory', 'embeddings', 'dimensions'], number: true },
+  JARVIS_MEMORY_STORE: { path: ['memory', 'store', 'engine'] },
+  JARVIS_QDRANT_URL: { path: ['memory', 'store', 'url'] },
+  JARVIS_API_KEYS_FILE: { path: ['api', 'keysFile'] },
 };
 
 function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
@@ -301,6 +342,16 @@ export function parseConfig(raw: unknown): Readonly<HubConfig> {
       problems.push(
         '/llm: the ollama engine needs url and model (JARVIS_LLM_URL, JARVIS_LLM_MODEL)',
       );
+    const { embeddings, store } = config.memory;
+    if (
+      embeddings.engine === 'ollama' &&
+      !(embeddings.url && embeddings.model && embeddings.dimensions)
+    )
+      problems.push(
+        '/memory/embeddings: the ollama engine needs url, model and dimensions (JARVIS_EMBEDDINGS_URL, JARVIS_EMBEDDINGS_MODEL, JARVIS_EMBEDDINGS_DIMENSIONS)',
+      );
+    if (store.engine === 'qdrant' && !store.url)
+      problems.push('/memory/store/url: the qdrant store needs a URL (JARVIS_QDRANT_URL)');
     if (config.wake.engine === 'wyoming' && !config.wake.url)
       problems.push('/wake/url: the wyoming wake engine needs a tcp:// URL');
     // The embedded recogniser's only acoustic model is US English.

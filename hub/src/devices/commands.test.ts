@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DeviceRegistry } from './registry.js';
 import { handleIntent } from '../intents/handle.js';
 import { IntentMatcher } from '../intents/intents.js';
-import type { CapableDevice } from './commands.js';
+import { positionCommand, type CapableDevice } from './commands.js';
 
 // As Zigbee2MQTT and Tasmota-style discovery configs come out of discovery.ts.
 const bulb: CapableDevice = {
@@ -108,5 +108,98 @@ describe('device commands beyond on/off', () => {
     expect(say('turn the spot blue').reply).toBe(
       "Sorry, I can't change the colour of the hall spot.",
     );
+  });
+});
+
+describe('capability intents in the recogniser grammar', () => {
+  it('come-only-with-the-devices-that-can-do-them', () => {
+    const g = matcher.grammar();
+    const rule = (name: string) => new RegExp(`^<${name}> = (.*);$`, 'm').exec(g)?.[1];
+    expect(rule('device_set_color')).toBe('( lamp | lounge lamp )');
+    // "Set … to n percent" also moves covers.
+    expect(rule('device_set_brightness')).toBe(
+      '( lamp | lounge lamp | spot | hall spot | blinds | lounge blinds )',
+    );
+    expect(rule('device_open')).toBe('( blinds | lounge blinds )');
+    expect(rule('room_set_temperature')).toBe('( lounge )');
+    // Degrees within the thermostat's announced 10–28.
+    expect(rule('number_set_temperature')).toMatch(/^\( ten \| eleven \|.* twenty eight \)$/);
+    expect(rule('number_set_temperature')).not.toContain('twenty nine');
+    // "percent" is required there ("open the garage door" was heard as "open the blinds to
+    // one"), optional for the volume.
+    expect(rule('percentage_set_position')).toMatch(/ \) percent \)$/);
+    expect(rule('percentage')).toMatch(/ \[ percent \] \)$/);
+    expect(g).not.toMatch(/_set_\w+> = .*kettle/);
+    // The kettle still has on/off.
+    expect(rule('device')).toContain('kettle');
+  });
+
+  it('leave-out-an-intent-no-device-can-do', () => {
+    const plain = new DeviceRegistry([]);
+    plain.replaceDiscovered([plug]);
+    const g = new IntentMatcher(plain).grammar();
+    expect(g).not.toMatch(/_set_|_open|_close|brightness|degrees|raise|lower/);
+    expect(g).toContain('<device> = ( kettle | kitchen kettle );');
+  });
+});
+
+describe('capability grammar edge cases', () => {
+  it('keeps-a-roomless-device-and-clamps-degrees-and-opens-a-cover-by-position', () => {
+    // A bulb with no area, a freezer down to -25, blinds with only a position topic.
+    const roomless: CapableDevice = { ...bulb, id: 'bulb2', name: 'Strip', room: '' };
+    const freezer: CapableDevice = {
+      ...heating,
+      id: 'freezer',
+      name: 'Freezer',
+      room: 'Garage',
+      temperature: { commandTopic: 'garage/freezer/set', min: -25, max: 3 },
+    };
+    const shade: CapableDevice = {
+      id: 'shade',
+      name: 'Shade',
+      room: 'Study',
+      component: 'cover',
+      position: { setTopic: 'study/shade/position', open: 100, closed: 0 },
+    };
+    const home = new DeviceRegistry([]);
+    home.replaceDiscovered([roomless, freezer, shade]);
+    const m = new IntentMatcher(home);
+    const g = m.grammar();
+    // No room to name: the template stays, without its "[in the {room}]".
+    expect(g).toContain('<device_set_color> = ( strip );');
+    expect(g).toContain('( ( set | turn | make ) [ the ] <device_set_color> [ to ] <color> )');
+    expect(g).toContain('<number_set_temperature> = ( zero | one | two | three );');
+    expect(g).toContain('<device_open> = ( shade | study shade );');
+    const out = handleIntent(m.match('open the shade'), {
+      devices: home,
+      satelliteRoom: 'study',
+      now: new Date(),
+    });
+    expect(out).toMatchObject({
+      reply: 'Opening the study shade.',
+      action: { topic: 'study/shade/position', payload: '100' },
+    });
+  });
+});
+
+describe('cover position payloads', () => {
+  it('fill-a-zigbee2mqtt-set-position-template-and-refuse-one-with-logic', () => {
+    const z2m: CapableDevice = {
+      ...blinds,
+      position: {
+        ...blinds.position!,
+        setTopic: 'zigbee2mqtt/Blinds/set',
+        setTemplate: '{ "position": {{ position }} }',
+      },
+    };
+    expect(positionCommand(z2m, 40)).toEqual({
+      topic: 'zigbee2mqtt/Blinds/set',
+      payload: '{ "position": 40 }',
+    });
+    const jinja: CapableDevice = {
+      ...blinds,
+      position: { ...blinds.position!, setTemplate: '{{ 100 - position }}' },
+    };
+    expect(positionCommand(jinja, 40)).toBeUndefined();
   });
 });

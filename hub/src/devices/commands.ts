@@ -26,6 +26,7 @@ export function brightnessCommand(d: CapableDevice, percent: number): MqttComman
   if (!b) return undefined;
   const raw = Math.round((Math.min(100, Math.max(0, percent)) / 100) * b.scale);
   if (d.commandFormat === 'json') {
+    if (d.commandTopic === undefined) return undefined;
     return {
       topic: d.commandTopic,
       payload: JSON.stringify(raw === 0 ? { state: 'OFF' } : { state: 'ON', brightness: raw }),
@@ -72,7 +73,7 @@ export function colorCommand(
   rgb: readonly [number, number, number],
 ): MqttCommand | undefined {
   const modes = d.color?.modes ?? [];
-  if (d.commandFormat !== 'json') return undefined;
+  if (d.commandFormat !== 'json' || d.commandTopic === undefined) return undefined;
   let color: Record<string, number> | undefined;
   if (modes.some((m) => m === 'rgb' || m === 'rgbw' || m === 'rgbww'))
     color = { r: rgb[0], g: rgb[1], b: rgb[2] };
@@ -82,6 +83,12 @@ export function colorCommand(
   return { topic: d.commandTopic, payload: JSON.stringify({ state: 'ON', color }) };
 }
 
+/** A thermostat's settable range; Home Assistant's climate.mqtt defaults when not announced. */
+const temperatureRange = (t: {
+  readonly min?: number | undefined;
+  readonly max?: number | undefined;
+}): [number, number] => [t.min ?? 7, t.max ?? 35];
+
 /** Target temperature for a climate device, within the range it announced. */
 export function temperatureCommand(
   d: CapableDevice,
@@ -89,8 +96,7 @@ export function temperatureCommand(
 ): MqttCommand | { readonly outOfRange: readonly [number, number] } | undefined {
   const t = d.temperature;
   if (!t?.commandTopic) return undefined;
-  const min = t.min ?? 7;
-  const max = t.max ?? 35;
+  const [min, max] = temperatureRange(t);
   if (degrees < min || degrees > max) return { outOfRange: [min, max] };
   return { topic: t.commandTopic, payload: String(degrees) };
 }
@@ -102,5 +108,52 @@ export function positionCommand(d: CapableDevice, percent: number): MqttCommand 
   const raw = Math.round(
     p.closed + ((p.open - p.closed) * Math.min(100, Math.max(0, percent))) / 100,
   );
-  return { topic: p.setTopic, payload: String(raw) };
+  if (p.setTemplate === undefined) return { topic: p.setTopic, payload: String(raw) };
+  // Only the number is filled in; a template that needs more (Jinja logic) is not ours to run.
+  const payload = p.setTemplate.replace(/\{\{\s*position\s*\}\}/g, String(raw));
+  return /\{[{%]/.test(payload) ? undefined : { topic: p.setTopic, payload };
+}
+
+/**
+ * Opening or closing a cover: its OPEN/CLOSE payload, or, with no command topic, its position
+ * set to fully open or closed (as Home Assistant does).
+ */
+export function openCloseCommand(d: CapableDevice, open: boolean): MqttCommand | undefined {
+  if (d.component !== 'cover') return undefined;
+  if (d.commandTopic !== undefined)
+    return {
+      topic: d.commandTopic,
+      payload: (open ? d.payloadOn : d.payloadOff) ?? (open ? 'OPEN' : 'CLOSE'),
+    };
+  return positionCommand(d, open ? 100 : 0);
+}
+
+/**
+ * The devices each capability intent can act on. The recogniser's grammar offers these intents
+ * only with such devices (a home with no dimmable light gets no "set … to 50 percent"), so its
+ * grammar grows with what the home can do rather than with every device × every intent.
+ */
+export const INTENT_DEVICES: Readonly<Record<string, (d: CapableDevice) => boolean>> = {
+  // A cover takes "set … to n percent" as its position (see handle.ts).
+  set_brightness: (d) =>
+    brightnessCommand(d, 50) !== undefined || positionCommand(d, 50) !== undefined,
+  set_color: (d) => colorCommand(d, [255, 0, 0]) !== undefined,
+  set_temperature: (d) => d.temperature?.commandTopic !== undefined,
+  set_position: (d) => positionCommand(d, 50) !== undefined,
+  open: (d) => openCloseCommand(d, true) !== undefined,
+  close: (d) => openCloseCommand(d, false) !== undefined,
+};
+
+/** Whole degrees a voice may set on these thermostats: their announced ranges together. */
+export function settableDegrees(devices: readonly CapableDevice[]): number[] {
+  const out = new Set<number>();
+  for (const d of devices) {
+    if (!d.temperature?.commandTopic) continue;
+    const [low, high] = temperatureRange(d.temperature);
+    // The grammar has words for 0–100 only; a freezer's -18 is understood from a transcript.
+    const min = Math.max(0, Math.ceil(low));
+    const max = Math.min(100, Math.floor(high));
+    for (let n = min; n <= max; n++) out.add(n);
+  }
+  return [...out].sort((a, b) => a - b);
 }

@@ -45,6 +45,7 @@ const ENTITY: Readonly<Record<string, string>> = {
   pow_cmd_t: 'power_command_topic',
   rgb_cmd_t: 'rgb_command_topic',
   set_pos_t: 'set_position_topic',
+  set_pos_tpl: 'set_position_template',
   stat_cla: 'state_class',
   stat_closing: 'state_closing',
   stat_clsd: 'state_closed',

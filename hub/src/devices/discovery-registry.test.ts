@@ -233,9 +233,23 @@ describe('DiscoveredDevices', () => {
       attributes: { temperature: 20.46, battery: 97 },
     });
     expect(reg.state('bedroom_temperature')?.power).toBeUndefined();
-    // Sensors and climates without a power topic are entities, not controllable devices.
-    expect(reg.devices().map((d) => d.id)).toEqual(['blinds']);
-    expect(reg.entities().map((d) => d.id)).toEqual(['blinds', 'trv', 'bedroom_temperature']);
+    // A climate whose target can be set is a device without a power topic; sensors and
+    // read-only climates are entities only.
+    bus.publish('homeassistant/climate/trv2/config', {
+      uniq_id: 'trv2',
+      name: 'Radiator',
+      temp_cmd_t: 'trv2/target/set',
+    });
+    expect(reg.devices().map((d) => [d.id, d.commandTopic])).toEqual([
+      ['blinds', 'node/cover/blinds/command'],
+      ['trv2', undefined],
+    ]);
+    expect(reg.entities().map((d) => d.id)).toEqual([
+      'blinds',
+      'trv',
+      'bedroom_temperature',
+      'trv2',
+    ]);
   });
 
   it('puts-devices-in-mapped-suggested-or-unassigned-rooms', async () => {

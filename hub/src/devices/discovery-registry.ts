@@ -27,6 +27,13 @@ export type DiscoveredEntity = Omit<DiscoveredDevice, 'room'> & { readonly room:
 /** A controllable discovered entity; usable wherever a configured {@link Device} is. */
 export type DiscoveredDeviceEntry = DiscoveredEntity & Device;
 
+/** Whether voice commands can do anything with an entity (sensors: no). */
+const controllable = (d: DiscoveredEntity): boolean =>
+  d.commandTopic !== undefined ||
+  d.temperature?.commandTopic !== undefined ||
+  d.position?.setTopic !== undefined ||
+  d.brightness?.commandTopic !== undefined;
+
 export type DiscoveryChange =
   | { readonly type: 'added' | 'updated' | 'removed'; readonly device: DiscoveredEntity }
   | { readonly type: 'state'; readonly id: string; readonly state: DiscoveredState };
@@ -97,13 +104,14 @@ export class DiscoveredDevices extends EventEmitter<{
   }
 
   /**
-   * Controllable devices (those with a command topic), shaped like configured devices: their
+   * Controllable devices (a command topic, or something else to set: a thermostat's target, a
+   * cover's position, a brightness), shaped like configured devices: their
    * payloadOn/payloadOff are what to publish, so a JSON light's read `{"state":"ON"}`.
    */
   devices(): DiscoveredDeviceEntry[] {
     return [...this.entries.values()]
       .map((e) => e.device)
-      .filter((d): d is DiscoveredDeviceEntry => d.commandTopic !== undefined)
+      .filter(controllable)
       .map((d) => ({ ...d, payloadOn: onOffPayload(d, true), payloadOff: onOffPayload(d, false) }));
   }
 

@@ -25,6 +25,8 @@ const Topic = Type.String({ minLength: 1, maxLength: 65_535 });
 /** HA reads payload_on/off with cv.string, so `true` becomes "True" and 1 becomes "1". */
 const Scalar = Type.Union([Type.String(), Type.Number(), Type.Boolean()]);
 const Template = Type.String({ maxLength: 1_000 });
+/** HA coerces numbers (vol.Coerce(float)): Zigbee2MQTT sends a climate's min_temp as "5". */
+const Numeric = Type.Union([Type.Number(), Type.String({ pattern: '^\\s*-?\\d+(\\.\\d+)?\\s*$' })]);
 const opt = <T extends TSchema>(schema: T) => Type.Optional(schema);
 const optOrNull = <T extends TSchema>(schema: T) =>
   Type.Optional(Type.Union([schema, Type.Null()]));
@@ -86,14 +88,15 @@ export const DiscoveryPayloadSchema = Type.Object({
   rgb_command_topic: opt(Topic),
   hs_command_topic: opt(Topic),
   xy_command_topic: opt(Topic),
-  min_mireds: opt(Type.Number()),
-  max_mireds: opt(Type.Number()),
+  min_mireds: opt(Numeric),
+  max_mireds: opt(Numeric),
   // cover
   position_topic: opt(Topic),
   position_template: opt(Template),
   set_position_topic: opt(Topic),
-  position_open: opt(Type.Number()),
-  position_closed: opt(Type.Number()),
+  set_position_template: opt(Template),
+  position_open: opt(Numeric),
+  position_closed: opt(Numeric),
   payload_open: optOrNull(Scalar),
   payload_close: optOrNull(Scalar),
   payload_stop: optOrNull(Scalar),
@@ -110,9 +113,9 @@ export const DiscoveryPayloadSchema = Type.Object({
   temperature_state_template: opt(Template),
   current_temperature_topic: opt(Topic),
   current_temperature_template: opt(Template),
-  min_temp: opt(Type.Number()),
-  max_temp: opt(Type.Number()),
-  temp_step: opt(Type.Number()),
+  min_temp: opt(Numeric),
+  max_temp: opt(Numeric),
+  temp_step: opt(Numeric),
   temperature_unit: opt(Type.String()),
 });
 export type DiscoveryPayload = Static<typeof DiscoveryPayloadSchema>;
@@ -184,6 +187,8 @@ export const DiscoveredDeviceSchema = Type.Object({
       topic: Opt(Str),
       template: Opt(Str),
       setTopic: Opt(Str),
+      /** `{ "position": {{ position }} }` (Zigbee2MQTT): the payload around the number. */
+      setTemplate: Opt(Str),
       open: Type.Number(),
       closed: Type.Number(),
     }),

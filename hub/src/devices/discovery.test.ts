@@ -11,6 +11,7 @@ import {
   type DiscoveredDevice,
   type DiscoveryResult,
 } from './discovery.js';
+import { Z2M_BLINDS, Z2M_RADIATOR } from '../../../tests/support/zigbee2mqtt.js';
 
 function device(result: DiscoveryResult): DiscoveredDevice {
   if (result.kind !== 'config') throw new Error(`expected a config, got ${JSON.stringify(result)}`);
@@ -334,6 +335,46 @@ describe('discovery payloads', () => {
       }),
     );
     expect(withPower.commandTopic).toBe('lounge/thermostat/power/set');
+  });
+
+  it('reads-a-zigbee2mqtt-radiator-whose-range-comes-as-strings', () => {
+    const d = device(parse(Z2M_RADIATOR.topic, Z2M_RADIATOR.config));
+    expect(d).toMatchObject({
+      component: 'climate',
+      name: 'Radiator',
+      room: 'Living room',
+      temperature: {
+        commandTopic: 'zigbee2mqtt/Radiator/set/occupied_heating_setpoint',
+        min: 5,
+        max: 35,
+        step: 0.5,
+      },
+    });
+    const bad = parse(Z2M_RADIATOR.topic, { ...Z2M_RADIATOR.config, min_temp: 'cold' });
+    expect(errorOf(bad).reason).toMatch(/min_temp/);
+  });
+
+  it('reads-zigbee2mqtt-blinds-with-a-set-position-template', () => {
+    const d = device(parse(Z2M_BLINDS.topic, Z2M_BLINDS.config));
+    expect(d).toMatchObject({
+      component: 'cover',
+      name: 'Blinds',
+      room: 'Kitchen',
+      position: {
+        topic: 'zigbee2mqtt/Blinds',
+        template: '{{ value_json.position }}',
+        setTopic: 'zigbee2mqtt/Blinds/set',
+        setTemplate: '{ "position": {{ position }} }',
+        open: 100,
+        closed: 0,
+      },
+    });
+    // The abbreviation HA documents reads the same.
+    const short = { ...Z2M_BLINDS.config, set_pos_tpl: '{"position": {{position}}}' };
+    delete (short as { set_position_template?: string }).set_position_template;
+    expect(device(parse(Z2M_BLINDS.topic, short)).position?.setTemplate).toBe(
+      '{"position": {{position}}}',
+    );
   });
 
   it('reads-a-zigbee2mqtt-sensor-with-a-value-json-template', () => {

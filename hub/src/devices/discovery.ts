@@ -290,8 +290,12 @@ function color(p: DiscoveryPayload, json: boolean): DiscoveredDevice['color'] {
     if (p.xy_command_topic !== undefined) modes.add('xy');
   }
   if (modes.size === 0) return undefined;
-  return { modes: [...modes], minMireds: p.min_mireds, maxMireds: p.max_mireds };
+  return { modes: [...modes], minMireds: numeric(p.min_mireds), maxMireds: numeric(p.max_mireds) };
 }
+
+/** A number the schema let through as a number or a numeric string. */
+const numeric = (v: number | string | undefined): number | undefined =>
+  v === undefined ? undefined : Number(v);
 
 function position(p: DiscoveryPayload): DiscoveredDevice['position'] {
   if (p.position_topic === undefined && p.set_position_topic === undefined) return undefined;
@@ -299,9 +303,10 @@ function position(p: DiscoveryPayload): DiscoveredDevice['position'] {
     topic: p.position_topic,
     template: p.position_template,
     setTopic: p.set_position_topic,
+    setTemplate: p.set_position_template,
     // HA cover defaults: 100 is fully open, 0 fully closed.
-    open: p.position_open ?? 100,
-    closed: p.position_closed ?? 0,
+    open: numeric(p.position_open) ?? 100,
+    closed: numeric(p.position_closed) ?? 0,
   };
 }
 
@@ -315,9 +320,9 @@ function temperature(p: DiscoveryPayload): DiscoveredDevice['temperature'] {
     stateTemplate: p.temperature_state_template ?? p.value_template,
     currentTopic: p.current_temperature_topic,
     currentTemplate: p.current_temperature_template ?? p.value_template,
-    min: p.min_temp,
-    max: p.max_temp,
-    step: p.temp_step,
+    min: numeric(p.min_temp),
+    max: numeric(p.max_temp),
+    step: numeric(p.temp_step),
     unit: p.temperature_unit,
   };
 }

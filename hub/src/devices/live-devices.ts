@@ -11,6 +11,7 @@ import {
   type DiscoveryChange,
   UNASSIGNED_ROOM,
 } from './discovery-registry.js';
+import type { CapableDevice } from './commands.js';
 import { spoken, type Device, type DeviceRegistry } from './registry.js';
 
 export interface LiveDevicesOptions {
@@ -31,10 +32,11 @@ export interface LiveDevicesOptions {
 }
 
 /**
- * A discovered device as the registry holds it: its own payloads, its state from discovery, and
- * no room when it has none (so "unassigned", not a word recognisers know, is never spoken).
+ * A discovered device as the registry holds it: its own payloads, what it can do besides on/off,
+ * its state from discovery, and no room when it has none (so "unassigned", not a word
+ * recognisers know, is never spoken).
  */
-export function toDevice(d: DiscoveredDeviceEntry): Device {
+export function toDevice(d: DiscoveredDeviceEntry): CapableDevice {
   return {
     id: d.id,
     name: d.name,
@@ -42,6 +44,12 @@ export function toDevice(d: DiscoveredDeviceEntry): Device {
     commandTopic: d.commandTopic,
     payloadOn: d.payloadOn,
     payloadOff: d.payloadOff,
+    component: d.component,
+    commandFormat: d.commandFormat,
+    brightness: d.brightness,
+    color: d.color,
+    position: d.position,
+    temperature: d.temperature,
   };
 }
 

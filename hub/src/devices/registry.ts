@@ -5,8 +5,11 @@ export interface Device {
   readonly name: string;
   /** Empty for a discovered device with no known room: it is named without one. */
   readonly room: string;
-  /** Topic the hub publishes {@link payloadOn}/{@link payloadOff} to. */
-  readonly commandTopic: string;
+  /**
+   * Topic the hub publishes {@link payloadOn}/{@link payloadOff} to; absent for a device that
+   * cannot be switched, only set (a thermostat without a power topic).
+   */
+  readonly commandTopic?: string | undefined;
   /** Topic the device reports its state on ("ON"/"OFF"), if any. */
   readonly stateTopic?: string | undefined;
   /** The exact payload that switches it on; "ON" when absent (`{"state":"ON"}` for a JSON light). */
@@ -57,14 +60,15 @@ export class DeviceRegistry {
     if (stateOf) this.discoveredState = stateOf;
   }
 
-  rooms(): string[] {
-    return [...new Set(this.devices.map((d) => spoken(d.room)))].filter((r) => r !== '');
+  rooms(only: (d: Device) => boolean = () => true): string[] {
+    const rooms = this.devices.filter(only).map((d) => spoken(d.room));
+    return [...new Set(rooms)].filter((r) => r !== '');
   }
 
-  /** Every phrase that names a device: "light", "kitchen light", … */
-  phrases(): string[] {
+  /** Every phrase that names a device (of those `only` keeps): "light", "kitchen light", … */
+  phrases(only: (d: Device) => boolean = () => true): string[] {
     const out = new Set<string>();
-    for (const d of this.devices) {
+    for (const d of this.devices.filter(only)) {
       const name = spoken(d.name);
       const room = spoken(d.room);
       out.add(name);
@@ -76,16 +80,21 @@ export class DeviceRegistry {
   /**
    * Finds the devices a phrase means. An explicit room narrows the choice; otherwise a
    * device in the satellite's own room wins ("the light" in the kitchen is the kitchen light).
+   * A plural ("the lights") means the same devices as its singular.
    */
   resolve(phrase: string, room: string | undefined, satelliteRoom: string): Device[] {
-    const p = spoken(phrase);
     const r = room === undefined ? undefined : spoken(room);
-    const matches = this.devices.filter((d) => {
-      const name = spoken(d.name);
-      const dRoom = spoken(d.room);
-      if (r !== undefined && dRoom !== r) return false;
-      return p === name || p === `${dRoom} ${name}`;
-    });
+    const named = (p: string): Device[] =>
+      this.devices.filter((d) => {
+        const name = spoken(d.name);
+        const dRoom = spoken(d.room);
+        if (r !== undefined && dRoom !== r) return false;
+        return p === name || p === `${dRoom} ${name}`;
+      });
+    const p = spoken(phrase);
+    let matches = named(p);
+    // "The lights": the light(s) by that name (one each is what a room usually has).
+    if (matches.length === 0 && p.endsWith('s')) matches = named(p.slice(0, -1));
     if (matches.length <= 1 || r !== undefined) return matches;
     const own = matches.filter((d) => spoken(d.room) === spoken(satelliteRoom));
     return own.length > 0 ? own : matches;

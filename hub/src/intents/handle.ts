@@ -3,6 +3,7 @@ import {
   colorCommand,
   positionCommand,
   temperatureCommand,
+  openCloseCommand,
   type CapableDevice,
   type MqttCommand,
 } from '../devices/commands.js';
@@ -148,11 +149,12 @@ function deviceIntent(
     case 'open':
     case 'close': {
       const on = match.name === 'turn_on' || match.name === 'open';
+      if (cover) return openOrClose(device, on, say, name);
       const reply =
-        cover || match.name === 'open' || match.name === 'close'
+        match.name === 'open' || match.name === 'close'
           ? say.opening(name, on)
           : say.turning(name, on);
-      return switchDevice(device, on, reply);
+      return switchDevice(device, on, reply, cannot(say, name, 'power'));
     }
     case 'toggle':
       // Unknown state: turning on is the likelier wish.
@@ -208,7 +210,19 @@ function toggle(
   cover: boolean,
 ): IntentOutcome {
   const on = ctx.devices.stateOf(device.id) !== 'ON';
-  return switchDevice(device, on, cover ? say.opening(name, on) : say.turning(name, on));
+  if (cover) return openOrClose(device, on, say, name);
+  return switchDevice(device, on, say.turning(name, on), cannot(say, name, 'power'));
+}
+
+/** A cover opened or closed by its payloads, or by position when it has no command topic. */
+function openOrClose(
+  device: CapableDevice,
+  open: boolean,
+  say: Replies,
+  name: string,
+): IntentOutcome {
+  const cmd = openCloseCommand(device, open);
+  return cmd ? act(device, cmd, say.opening(name, open)) : cannot(say, name, 'position');
 }
 
 function setTemperature(
@@ -278,7 +292,14 @@ function findDevice(
   return { device: found[0]! };
 }
 
-function switchDevice(device: Device, on: boolean, reply: string): IntentOutcome {
+function switchDevice(
+  device: Device,
+  on: boolean,
+  reply: string,
+  /** The answer when it has no on/off topic. */
+  cannotSwitch: IntentOutcome,
+): IntentOutcome {
+  if (device.commandTopic === undefined) return cannotSwitch;
   return act(
     device,
     {

@@ -50,6 +50,8 @@ describe('intent matching', () => {
       'announce',
       { room: 'kitchen', message: 'dinner is ready' },
     ],
+    ['could you please turn on the kitchen light', 'turn_on', { device: 'kitchen light' }],
+    ['turn off the lights in the bedroom', 'turn_off', { device: 'lights', room: 'bedroom' }],
     ['cancel the timer', 'cancel_timer', {}],
     ['how long is left on my timer', 'timer_remaining', {}],
     ['how much time is left', 'timer_remaining', {}],
@@ -151,6 +153,29 @@ describe('grammar', () => {
   });
 });
 
+describe('plurals', () => {
+  it('the-lights-mean-the-light-of-the-room', () => {
+    expect(handleIntent(matcher.match('turn off the lights'), at('bedroom')).action).toMatchObject({
+      topic: 'home/bedroom/light/set',
+      payload: 'OFF',
+    });
+  });
+});
+
+describe('rooms with a satellite', () => {
+  it('can-be-named-without-a-device-in-them', () => {
+    const m = new IntentMatcher(devices);
+    expect(m.match('tell the nursery dinner is ready')).toBeUndefined();
+    m.setSatelliteRooms(['Nursery', 'Kitchen', '']);
+    m.rebuild();
+    expect(m.match('tell the nursery dinner is ready')).toMatchObject({
+      name: 'announce',
+      slots: { room: 'nursery', message: 'dinner is ready' },
+    });
+    expect(m.grammar()).toContain('<room> = ( kitchen | bedroom | office | nursery );');
+  });
+});
+
 describe('timer requests', () => {
   it('turns-a-spoken-duration-into-a-timer-request', () => {
     const match = matcher.match('set a timer for one hour and ten minutes');
@@ -172,7 +197,7 @@ describe('timer requests', () => {
     expect(g).toMatch(/timer for <duration>/);
     // Named timers take free words, which only the general model can hear.
     expect(g).not.toContain('<text>');
-    // Brightness and the like are understood in transcripts but kept out of the grammar.
+    // Brightness and the like come only with devices that can do them: these cannot.
     expect(g).not.toContain('brightness');
     expect(matcher.match('set the desk lamp brightness to 10%')?.name).toBe('set_brightness');
   });

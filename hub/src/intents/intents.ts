@@ -1,4 +1,5 @@
-import type { DeviceRegistry } from '../devices/registry.js';
+import { INTENT_DEVICES, settableDegrees, type CapableDevice } from '../devices/commands.js';
+import { spoken, type DeviceRegistry } from '../devices/registry.js';
 import type { Language } from './numbers.js';
 import type { SlotContext, SlotValue } from './slot-types.js';
 import {
@@ -8,7 +9,13 @@ import {
   type CustomAction,
   type TemplateSet,
 } from './template-files.js';
-import { compileTemplate, slotTypes, templateToJsgf, type CompiledTemplate } from './template.js';
+import {
+  compileTemplate,
+  slotTypes,
+  templateToJsgf,
+  withUsableSlots,
+  type CompiledTemplate,
+} from './template.js';
 
 export { BUILTIN_INTENTS, loadTemplates, type BuiltinIntent } from './template-files.js';
 
@@ -35,10 +42,11 @@ export interface IntentMatch {
  */
 const WAKE_PREFIX = /^(?:\S+ ){0,2}?(?:jarvis(?: |$))+/;
 
+/** Courtesy around a request: "please", "could you …", "s'il te plaît", "tu peux …". */
 const POLITE: Record<Language, RegExp> = {
-  en: /^please |( please)$/g,
-  // "s'il" arrives with its elision split off: "s' il".
-  fr: /^(?:s' il (?:te|vous) plaît )|( s' il (?:te|vous) plaît)$/g,
+  en: /^(?:(?:could|can|would|will) you (?:please )?|please )|( please)$/g,
+  // "s'il" arrives with its elision split off: "s' il"; "peux-tu" with its hyphen gone.
+  fr: /^(?:s' il (?:te|vous) plaît |(?:est ce que )?(?:tu peux|peux tu|pourrais tu|vous pouvez|pouvez vous|pourriez vous) )|( s' il (?:te|vous) plaît)$/g,
 };
 
 /**
@@ -64,6 +72,9 @@ export function normalise(text: string, language: Language = 'en'): string {
     .replace(POLITE[language], '');
 }
 
+/** Slots whose grammar rule depends on which devices an intent can act on. */
+const SCOPED_SLOTS = new Set(['device', 'room', 'number', 'percentage']);
+
 interface Compiled {
   readonly intent: TemplateSet['intents'][number];
   readonly template: CompiledTemplate;
@@ -78,6 +89,14 @@ export class IntentMatcher {
     readonly templates: TemplateSet = englishTemplates(),
   ) {
     this.rebuild();
+  }
+
+  /** Rooms with a satellite and perhaps no device: "tell the nursery …" needs them. */
+  private satelliteRooms: readonly string[] = [];
+
+  /** Sets the satellites' rooms (call {@link rebuild} after). */
+  setSatelliteRooms(rooms: readonly string[]): void {
+    this.satelliteRooms = [...new Set(rooms.map(spoken))].filter((r) => r !== '');
   }
 
   get language(): Language {
@@ -126,21 +145,33 @@ export class IntentMatcher {
 
   /**
    * A JSGF grammar for the recogniser: every template whose slots all have grammar words, an
-   * optional wake-word prefix, the slot types as rules.
+   * optional wake-word prefix, the slot types as rules. Capability intents (brightness, colour,
+   * …) come only with the devices that have the capability, under rules of their own.
    */
   grammar(): string {
-    const ctx = this.slotContext();
     const rules = new Map<string, string>();
     const bodies: string[] = [];
     for (const intent of this.templates.intents) {
       if (!intent.inGrammar) continue;
-      for (const nodes of intent.templates) {
-        const types = slotTypes(nodes);
-        const jsgf = types.map((t) => [t, this.templates.slotTypes[t]?.jsgf(ctx)] as const);
-        // Free text, times and slots with no values yet (no devices) stay out of the grammar.
-        if (jsgf.some(([, rule]) => rule === undefined)) continue;
-        for (const [t, rule] of jsgf) rules.set(t, rule!);
-        bodies.push(`( ${templateToJsgf(nodes)} )`);
+      const only = Object.hasOwn(INTENT_DEVICES, intent.name)
+        ? INTENT_DEVICES[intent.name]
+        : undefined;
+      const ctx = this.slotContext(only, intent.name === 'set_temperature');
+      if (only && ctx.devices.length === 0) continue;
+      const ruleOf = (type: string): string =>
+        only && SCOPED_SLOTS.has(type) ? `${type}_${intent.name}` : type;
+      const jsgf = new Map<string, string | undefined>();
+      const ruleFor = (type: string): string | undefined => {
+        if (!jsgf.has(type)) jsgf.set(type, this.templates.slotTypes[type]?.jsgf(ctx));
+        return jsgf.get(type);
+      };
+      for (const template of intent.templates) {
+        // Free text, times and slots with no values yet (no devices, no rooms) stay out of the
+        // grammar: the optional parts holding them, or the whole template when one is required.
+        const nodes = withUsableSlots(template, (type) => ruleFor(type) !== undefined);
+        if (!nodes) continue;
+        for (const t of slotTypes(nodes)) rules.set(ruleOf(t), ruleFor(t)!);
+        bodies.push(`( ${templateToJsgf(nodes, ruleOf)} )`);
       }
     }
     return [
@@ -153,7 +184,17 @@ export class IntentMatcher {
     ].join('\n');
   }
 
-  private slotContext(): SlotContext {
-    return { devices: this.devices.phrases(), rooms: this.devices.rooms() };
+  /** Slot values from the devices `only` keeps (all when absent). */
+  private slotContext(only?: (d: CapableDevice) => boolean, degrees = false): SlotContext {
+    const keep = only ?? (() => true);
+    // A capability intent names the rooms of its devices; the others any room with a satellite.
+    const rooms = this.devices.rooms(keep);
+    if (!only) rooms.push(...this.satelliteRooms.filter((r) => !rooms.includes(r)));
+    const ctx: SlotContext = {
+      devices: this.devices.phrases(keep),
+      rooms,
+      percentRequired: only !== undefined,
+    };
+    return degrees ? { ...ctx, numbers: settableDegrees(this.devices.devices.filter(keep)) } : ctx;
   }
 }

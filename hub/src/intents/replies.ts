@@ -22,19 +22,32 @@ export interface Replies {
   temperature(device: string, degrees: number): string;
   temperatureRange(min: number, max: number): string;
   position(device: string, percent: number): string;
-  cannot(device: string, what: 'brightness' | 'color' | 'temperature' | 'position'): string;
+  cannot(
+    device: string,
+    what: 'power' | 'brightness' | 'color' | 'temperature' | 'position',
+  ): string;
   noThermostat(room: string | undefined): string;
   announced(room: string | undefined): string;
+  /** Outside the templates, with no language model to ask. */
+  readonly noLlm: string;
+  readonly llmTooSlow: string;
+  readonly llmUnreachable: string;
+  /** The model acted through a tool and said nothing. */
+  readonly llmDone: string;
+  readonly timersUnavailable: string;
+  readonly timerFailed: string;
   noListener(room: string | undefined): string;
 }
 
 const EN_WHAT = {
+  power: 'switch',
   brightness: 'dim',
   color: 'change the colour of',
   temperature: 'set a temperature on',
   position: 'set the position of',
 };
 const FR_WHAT = {
+  power: 'allumer ou éteindre',
   brightness: 'varier',
   color: 'changer la couleur de',
   temperature: 'régler la température de',
@@ -58,6 +71,13 @@ const FR_COLORS: Record<string, string> = {
 
 const EN: Replies = {
   notUnderstood: "Sorry, I didn't understand.",
+  noLlm:
+    "Sorry, I didn't understand, and no language model is set up to help with requests like that.",
+  llmTooSlow: 'Sorry, that is taking too long. Please try again.',
+  llmUnreachable: "Sorry, I can't reach my language model right now.",
+  llmDone: 'Done.',
+  timersUnavailable: 'Sorry, timers are not available.',
+  timerFailed: "Sorry, I couldn't do that with the timer.",
   time: (now, timeZone) =>
     `It is ${now.toLocaleTimeString('en-US', { hour: 'numeric', minute: '2-digit', timeZone })}.`,
   date: (now, timeZone) =>
@@ -90,6 +110,13 @@ const EN: Replies = {
 
 const FR: Replies = {
   notUnderstood: "Désolé, je n'ai pas compris.",
+  noLlm:
+    "Désolé, je n'ai pas compris, et aucun modèle de langue n'est configuré pour m'aider avec ce genre de demande.",
+  llmTooSlow: 'Désolé, cela prend trop de temps. Veuillez réessayer.',
+  llmUnreachable: "Désolé, je n'arrive pas à joindre mon modèle de langue.",
+  llmDone: "C'est fait.",
+  timersUnavailable: 'Désolé, les minuteurs ne sont pas disponibles.',
+  timerFailed: "Désolé, je n'ai pas pu le faire avec le minuteur.",
   time: (now, timeZone) => {
     const [h, m] = now
       .toLocaleTimeString('fr-FR', { hour: 'numeric', minute: '2-digit', timeZone })

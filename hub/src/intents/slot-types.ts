@@ -12,6 +12,13 @@ export type SlotValue = string | number;
 export interface SlotContext {
   readonly devices: readonly string[];
   readonly rooms: readonly string[];
+  /** The numbers a grammar offers instead of the usual ones (a thermostat's degrees). */
+  readonly numbers?: readonly number[];
+  /**
+   * Percentages must say "percent" in the grammar: "open the garage door" was heard as "open
+   * the blinds to one" when it was optional. Transcripts may still leave it out.
+   */
+  readonly percentRequired?: boolean;
 }
 
 export interface SlotType {
@@ -118,12 +125,13 @@ function numberType(language: Language, percent?: readonly string[]): SlotType {
   const suffix = percent ? alternatives(percent)! : undefined;
   return {
     pattern: () => (suffix ? `${n}(?: ${suffix})?` : n),
-    jsgf: () => {
-      const words = GRAMMAR_NUMBERS[language];
+    jsgf: (ctx) => {
+      if (GRAMMAR_NUMBERS[language].length === 0) return undefined;
+      const words = ctx.numbers?.map((v) => numberWord(v, language)) ?? GRAMMAR_NUMBERS[language];
       if (words.length === 0) return undefined;
-      return suffix
-        ? `( ${jsgfAlternatives(words)!} [ ${percent![0]!} ] )`
-        : jsgfAlternatives(words);
+      if (!suffix) return jsgfAlternatives(words);
+      const word = ctx.percentRequired ? percent![0]! : `[ ${percent![0]!} ]`;
+      return `( ${jsgfAlternatives(words)!} ${word} )`;
     },
     parse(text) {
       const bare = suffix ? text.replace(new RegExp(` ${suffix}$`), '') : text;
@@ -250,10 +258,14 @@ function timeType(language: Language): SlotType {
   return { pattern: () => t.pattern, jsgf: () => undefined, parse: (text) => t.parse(text) };
 }
 
-/** The home's device phrases or rooms, as they are now. */
-function homeNames(which: keyof SlotContext): SlotType {
+/** A phrase's plural as people say it ("lights", "lumières"); understood in transcripts only. */
+const plural = (phrase: string): string => (phrase.endsWith('s') ? phrase : `${phrase}s`);
+
+/** The home's device phrases (and their plurals) or rooms, as they are now. */
+function homeNames(which: 'devices' | 'rooms'): SlotType {
   return {
-    pattern: (ctx) => alternatives(ctx[which]),
+    pattern: (ctx) =>
+      alternatives(which === 'devices' ? [...ctx.devices, ...ctx.devices.map(plural)] : ctx[which]),
     jsgf: (ctx) => jsgfAlternatives(ctx[which]),
     parse: (text) => text,
   };

@@ -106,14 +106,17 @@ export function compileTemplate(
 }
 
 /** The JSGF right-hand side of a template: a slot becomes a reference to its type's rule. */
-export function templateToJsgf(nodes: readonly TemplateNode[]): string {
+export function templateToJsgf(
+  nodes: readonly TemplateNode[],
+  ruleOf: (type: string) => string = (type) => type,
+): string {
   const seq = (ns: readonly TemplateNode[]): string => ns.map(node).join(' ');
   const node = (n: TemplateNode): string => {
     switch (n.kind) {
       case 'word':
         return n.word;
       case 'slot':
-        return `<${n.type}>`;
+        return `<${ruleOf(n.type)}>`;
       case 'optional':
         return `[ ${seq(n.body)} ]`;
       case 'choice':
@@ -121,6 +124,34 @@ export function templateToJsgf(nodes: readonly TemplateNode[]): string {
     }
   };
   return seq(nodes);
+}
+
+/**
+ * The template without the optional parts and alternatives that use a slot type `usable` rejects
+ * ("[in [the] {room}]" when the devices have no rooms); undefined when a required slot is one.
+ */
+export function withUsableSlots(
+  nodes: readonly TemplateNode[],
+  usable: (type: string) => boolean,
+): TemplateNode[] | undefined {
+  const out: TemplateNode[] = [];
+  for (const n of nodes) {
+    if (n.kind === 'word') out.push(n);
+    else if (n.kind === 'slot') {
+      if (!usable(n.type)) return undefined;
+      out.push(n);
+    } else if (n.kind === 'optional') {
+      const body = withUsableSlots(n.body, usable);
+      if (body) out.push({ kind: 'optional', body });
+    } else {
+      const options = n.options
+        .map((o) => withUsableSlots(o, usable))
+        .filter((o): o is TemplateNode[] => o !== undefined);
+      if (options.length === 0) return undefined;
+      out.push({ kind: 'choice', options });
+    }
+  }
+  return out;
 }
 
 /** Types of the slots a template refers to. */

@@ -74,3 +74,42 @@ describe('replies', () => {
     expect(toSecondPerson('the wifi password is mine')).toBe('the wifi password is yours');
   });
 });
+
+describe('French', () => {
+  it('recognises-remember-and-recall-forms-as-typed-and-as-normalised', () => {
+    const cases: [string, { kind: 'remember' | 'recall'; content: string }][] = [
+      [
+        'souviens-toi que le mot de passe du wifi est dans le tiroir bleu',
+        { kind: 'remember', content: 'le mot de passe du wifi est dans le tiroir bleu' },
+      ],
+      // As normalise() hands it over: elisions apart, hyphens gone.
+      [
+        "n' oublie pas qu' il y a du pain au congélateur",
+        { kind: 'remember', content: 'il y a du pain au congélateur' },
+      ],
+      [
+        'retiens que mes clés sont sur la table',
+        { kind: 'remember', content: 'mes clés sont sur la table' },
+      ],
+      ['où est le mot de passe du wifi', { kind: 'recall', content: 'le mot de passe du wifi' }],
+      ['Où sont mes lunettes ?', { kind: 'recall', content: 'mes lunettes' }],
+      ["où j' ai garé la voiture", { kind: 'recall', content: 'la voiture' }],
+      ['tu te souviens du code du portail', { kind: 'recall', content: 'du code du portail' }],
+    ];
+    for (const [said, want] of cases) expect(parseMemoryUtterance(said, 'fr'), said).toEqual(want);
+    for (const said of ["n'oublie pas de sortir les poubelles", 'allume la lumière', 'retiens ça'])
+      expect(parseMemoryUtterance(said, 'fr'), said).toBeUndefined();
+  });
+
+  it('tells-a-fact-back-from-the-listeners-side', () => {
+    expect(rememberReply('mes clés sont sur la table', 'fr')).toBe(
+      "D'accord, je retiens que tes clés sont sur la table.",
+    );
+    expect(recallReply('il y a du pain au congélateur', 'fr')).toBe(
+      "Tu m'as dit qu'il y a du pain au congélateur.",
+    );
+    expect(toSecondPerson("j'ai rangé mon vélo chez moi", 'fr')).toBe(
+      'tu as rangé ton vélo chez toi',
+    );
+  });
+});

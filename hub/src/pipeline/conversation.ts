@@ -1,3 +1,5 @@
+import type { Language } from '../intents/numbers.js';
+import { REPLIES } from '../intents/replies.js';
 import type { Logger } from 'pino';
 import type { DeviceRegistry } from '../devices/registry.js';
 import { bySentence } from '../engines/llm/sentences.js';
@@ -21,6 +23,8 @@ export interface ConversationOptions {
   readonly budgetMs: number;
   /** A request within this time of the last continues the same conversation. */
   readonly contextMs: number;
+  /** The language the hub speaks: answers and apologies come in it. */
+  readonly language?: Language;
   readonly now?: () => number;
 }
 
@@ -54,9 +58,6 @@ const MAX_TOOL_ROUNDS = 3;
 /** Messages of history kept per satellite (user and assistant turns). */
 const MAX_HISTORY = 12;
 
-const TOO_SLOW = 'Sorry, that is taking too long. Please try again.';
-const UNREACHABLE = "Sorry, I can't reach my language model right now.";
-
 /**
  * Requests no template understands go to the language model, with the house's devices in the
  * system prompt and the fast path's actions as tools. Each satellite keeps a short conversation
@@ -78,6 +79,7 @@ export class Conversations {
     actions: ConversationActions,
     ctx: EngineContext,
   ): AsyncGenerator<string> {
+    const say = REPLIES[this.options.language ?? 'en'];
     const budget = new AbortController();
     const timer = setTimeout(() => budget.abort(), this.options.budgetMs);
     const onSessionAbort = (): void => budget.abort();
@@ -113,23 +115,23 @@ export class Conversations {
           turn.push({ role: 'tool', content: result, toolName: call.name });
         }
       }
-      if (budget.signal.aborted && !ctx.signal.aborted) yield TOO_SLOW;
+      if (budget.signal.aborted && !ctx.signal.aborted) yield say.llmTooSlow;
     } catch (err) {
       if (ctx.signal.aborted) return;
       if (budget.signal.aborted) {
-        yield TOO_SLOW;
+        yield say.llmTooSlow;
         return;
       }
       const e = toAppError(err);
       this.options.log.warn({ code: e.code, err: e.message }, 'language model failed');
-      yield UNREACHABLE;
+      yield say.llmUnreachable;
       return;
     } finally {
       clearTimeout(timer);
       ctx.signal.removeEventListener('abort', onSessionAbort);
     }
     this.remember(satellite.id, [...past, ...turn]);
-    if (said.length === 0 && !budget.signal.aborted) yield 'Done.';
+    if (said.length === 0 && !budget.signal.aborted) yield say.llmDone;
   }
 
   private systemPrompt(room: string): string {
@@ -141,6 +143,7 @@ export class Conversations {
       'with no lists, markdown or emoji.',
       `The speaker is in the ${room.toLowerCase()}; "the light" means the one in that room.`,
       `Devices: ${devices || 'none'}. Use the tools to act on them; never claim an action you did not take.`,
+      ...(this.options.language === 'fr' ? ['Always answer in French.'] : []),
     ].join(' ');
   }
 

@@ -1,5 +1,7 @@
 import type { EngineContext } from '../engines/types.js';
 import { normalise } from '../intents/intents.js';
+import type { Language } from '../intents/numbers.js';
+import { REPLIES } from '../intents/replies.js';
 import type { Recollection, Remembered } from '../memory/memory.js';
 import { parseMemoryUtterance, recallReply, rememberReply } from '../memory/utterance.js';
 import type { ConversationActions, Conversations } from './conversation.js';
@@ -10,8 +12,7 @@ export interface MemoryService {
   recall(question: string, ctx: EngineContext): Promise<Recollection | undefined>;
 }
 
-export const NO_LLM =
-  "Sorry, I didn't understand, and no language model is set up to help with requests like that.";
+export const NO_LLM = REPLIES.en.noLlm;
 
 /** What to say to a request no template understood: text, or sentences as they come. */
 export interface FreeFormReply {
@@ -25,22 +26,29 @@ export interface FreeFormReply {
  */
 export async function freeFormReply(
   transcript: string,
-  deps: { memory?: MemoryService | undefined; conversations?: Conversations | undefined },
+  deps: {
+    memory?: MemoryService | undefined;
+    conversations?: Conversations | undefined;
+    language: Language;
+  },
   satellite: { id: string; room: string },
   actions: ConversationActions,
   ctx: EngineContext,
 ): Promise<FreeFormReply> {
-  const memo = deps.memory ? parseMemoryUtterance(normalise(transcript)) : undefined;
+  const { language } = deps;
+  const memo = deps.memory
+    ? parseMemoryUtterance(normalise(transcript, language), language)
+    : undefined;
   if (deps.memory && memo?.kind === 'remember') {
     const kept = await deps.memory.remember(memo.content, { ...ctx, satelliteId: satellite.id });
-    return { reply: rememberReply(kept.text), via: 'memory' };
+    return { reply: rememberReply(kept.text, language), via: 'memory' };
   }
   if (deps.memory && memo?.kind === 'recall') {
     const found = await deps.memory.recall(memo.content, ctx);
-    if (found) return { reply: recallReply(found.text), via: 'memory' };
+    if (found) return { reply: recallReply(found.text, language), via: 'memory' };
   }
   // A recall that finds nothing was probably a general question ("what is the capital of …").
   if (deps.conversations)
     return { reply: deps.conversations.answer(transcript, satellite, actions, ctx), via: 'llm' };
-  return { reply: NO_LLM, via: 'none' };
+  return { reply: REPLIES[language].noLlm, via: 'none' };
 }

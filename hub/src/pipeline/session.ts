@@ -241,7 +241,7 @@ export class VoiceSession {
         // Outside the templates: semantic memory, then the language model, if there are any.
         const free = await freeFormReply(
           final.text,
-          this.deps,
+          { ...this.deps, language: this.deps.matcher.language },
           satellite,
           this.actions(record),
           ctx,
@@ -388,14 +388,14 @@ export class VoiceSession {
       return result.reply;
     }
     if (result.timer) {
-      if (!this.deps.timers) return 'Sorry, timers are not available.';
+      if (!this.deps.timers) return REPLIES[this.deps.matcher.language].timersUnavailable;
       try {
         return await this.deps.timers.handle(result.timer, this.start.satellite.id);
       } catch (err) {
         record.outcome = 'error';
         record.errorCode = 'storage-failed';
         this.log.warn({ err: (err as Error).message }, 'timer request failed');
-        return "Sorry, I couldn't do that with the timer.";
+        return REPLIES[this.deps.matcher.language].timerFailed;
       }
     }
     if (!result.action) return result.reply;
