@@ -197,6 +197,13 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         budgetMs: config.llm.budgetMs,
         contextMs: config.llm.contextMs,
         language: config.language,
+        recentExchanges: async (satelliteId, sinceMs) =>
+          (await sessions.listForSatellite(satelliteId, 6))
+            .filter((r) => r.outcome === 'ok' && r.startedAt.getTime() >= sinceMs)
+            .flatMap((r) =>
+              r.transcript && r.reply ? [{ user: r.transcript, assistant: r.reply }] : [],
+            )
+            .reverse(),
       })
     : undefined;
 

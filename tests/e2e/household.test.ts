@@ -35,6 +35,15 @@ describe('household requests by voice', () => {
     expect(ex.events.map((e) => e.event)).toContainEqual({ type: 'set-volume', volume: 80 });
   });
 
+  it('sets-the-volume-and-mutes-the-satellite', async () => {
+    const set = await ask('set the volume to fifty percent');
+    expect(set.record).toMatchObject({ intent: 'volume', reply: 'Volume 50.' });
+    expect(set.events.map((e) => e.event)).toContainEqual({ type: 'set-volume', volume: 50 });
+    const mute = await ask('stop listening');
+    expect(mute.record).toMatchObject({ intent: 'mute', outcome: 'ok' });
+    expect(mute.events.map((e) => e.event)).toContainEqual({ type: 'mute', muted: true });
+  });
+
   it('answers-a-device-state-then-toggles-it', async () => {
     await stack.light.report('ON');
     await new Promise((r) => setTimeout(r, 200)); // the hub hears the state topic

@@ -93,6 +93,73 @@ describe('the language model path', () => {
     });
   });
 
+  it('follows-up-a-fast-path-command-with-its-context', async () => {
+    const sat = await stack.enroll('pantry', 'kitchen');
+    const first = await runExchange(stack, sat, await say('turn on the kitchen light'), { wake });
+    expect(first.record).toMatchObject({
+      intent: 'turn_on',
+      reply: 'Turning on the kitchen light.',
+    });
+    ollama.reply(
+      {
+        parts: [
+          {
+            toolCalls: [
+              {
+                name: 'control_device',
+                arguments: { device: 'light', room: 'bedroom', state: 'on' },
+              },
+            ],
+          },
+        ],
+      },
+      { parts: ['The bedroom light is on too.'] },
+    );
+    const before = ollama.requests.length;
+    const second = await runExchange(stack, sat, await say('and the bedroom'), { wake });
+    expect(second.record).toMatchObject({ intent: 'llm', reply: 'The bedroom light is on too.' });
+    // The model saw the fast-path exchange (from the session store) before the follow-up.
+    const asked = ollama.requests[before]!.body as {
+      messages: { role: string; content: string }[];
+    };
+    expect(asked.messages.slice(1, 3).map((m) => m.role)).toEqual(['user', 'assistant']);
+    expect(asked.messages[1]!.content).toMatch(/turn on the kitchen light$/);
+    expect(asked.messages[2]!.content).toBe('Turning on the kitchen light.');
+    expect(second.record?.action).toEqual({ topic: 'home/bedroom/light/set', payload: 'ON' });
+  });
+
+  it('sets-a-named-timer-and-keeps-a-fact-through-its-tools', async () => {
+    const sat = await stack.enroll('larder', 'kitchen');
+    ollama.reply(
+      {
+        parts: [
+          {
+            toolCalls: [
+              { name: 'set_timer', arguments: { seconds: 600, name: 'pasta' } },
+              { name: 'remember', arguments: { fact: 'the colander is in the top cupboard' } },
+            ],
+          },
+        ],
+      },
+      { parts: ['Your pasta timer is running, and I noted where the colander is.'] },
+    );
+    const ex = await runExchange(stack, sat, await say('tell me a joke'), { wake });
+    expect(ex.record).toMatchObject({ outcome: 'ok', intent: 'llm' });
+    const pending = await stack.hub.timers.pending('larder', 'pasta');
+    expect(pending.map((t) => t.durationMs)).toEqual([600_000]);
+    // The tool results the model read are the fast path's own replies.
+    const afterTools = ollama.requests.at(-1)!.body as {
+      messages: { role: string; content: string }[];
+    };
+    expect(afterTools.messages.slice(-2)).toEqual([
+      expect.objectContaining({ role: 'tool', content: 'Pasta timer set for 10 minutes.' }),
+      expect.objectContaining({
+        role: 'tool',
+        content: "OK, I'll remember that the colander is in the top cupboard.",
+      }),
+    ]);
+  });
+
   it('apologises-when-the-model-is-down', async () => {
     const sat = await stack.enroll('hall', 'kitchen');
     ollama.reply({ status: 500, error: 'model runner crashed' });

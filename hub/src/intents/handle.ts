@@ -8,6 +8,7 @@ import {
   type MqttCommand,
 } from '../devices/commands.js';
 import type { Device, DeviceRegistry } from '../devices/registry.js';
+import { devicePhrase } from './french.js';
 import type { IntentMatch, SlotValue } from './intents.js';
 import type { Language } from './numbers.js';
 import { REPLIES, type Replies } from './replies.js';
@@ -53,11 +54,13 @@ export interface IntentContext {
   readonly language?: Language | undefined;
 }
 
+/** A device as replies name it: "kitchen light", "la lumière de la cuisine". */
 const describe = (d: Device, language: Language): string => {
   const name = d.name.toLowerCase();
   const room = d.room.toLowerCase();
+  if (language === 'fr') return devicePhrase(name, room);
   if (room === '' || name.includes(room)) return name;
-  return language === 'fr' ? `${name} (${room})` : `${room} ${name}`;
+  return `${room} ${name}`;
 };
 
 const str = (v: SlotValue | undefined): string | undefined =>

@@ -1,5 +1,8 @@
 /** What the hub says back, in each language it understands. */
+import { agree, capitalise, celui, de, isPlural, quel, withArticle } from './french.js';
 import type { Language } from './numbers.js';
+
+const est = (d: string): string => (isPlural(d) ? 'sont' : 'est');
 
 export interface Replies {
   readonly notUnderstood: string;
@@ -46,12 +49,13 @@ const EN_WHAT = {
   temperature: 'set a temperature on',
   position: 'set the position of',
 };
-const FR_WHAT = {
-  power: 'allumer ou éteindre',
-  brightness: 'varier',
-  color: 'changer la couleur de',
-  temperature: 'régler la température de',
-  position: 'régler la position de',
+/** What cannot be done to a device, before the device with its article. */
+const FR_WHAT: Record<Parameters<Replies['cannot']>[1], (d: string) => string> = {
+  power: (d) => `allumer ou éteindre ${d}`,
+  brightness: (d) => `faire varier ${d}`,
+  color: (d) => `changer la couleur ${de(d)}`,
+  temperature: (d) => `régler la température ${de(d)}`,
+  position: (d) => `régler la position ${de(d)}`,
 };
 
 const FR_COLORS: Record<string, string> = {
@@ -131,24 +135,27 @@ const FR: Replies = {
   volume: (level) => `Volume ${level}.`,
   louder: 'Plus fort.',
   quieter: 'Moins fort.',
-  stateUnknown: (d) => `Je ne sais pas si ${d} est allumé.`,
+  stateUnknown: (d) => `Je ne sais pas si ${d} ${est(d)} ${agree(d, 'allumé')}.`,
   state: (d, on, cover) =>
-    `${d} est ${cover ? (on ? 'ouvert' : 'fermé') : on ? 'allumé' : 'éteint'}.`,
+    `${capitalise(d)} ${est(d)} ${agree(d, cover ? (on ? 'ouvert' : 'fermé') : on ? 'allumé' : 'éteint')}.`,
   turning: (d, on) => `${on ? "J'allume" : "J'éteins"} ${d}.`,
   opening: (d, open) => `${open ? "J'ouvre" : 'Je ferme'} ${d}.`,
-  notFound: (d, room) => `Désolé, je ne trouve pas ${d}${room ? ` dans ${room}` : ''}.`,
-  which: (d, rooms) => `Quel ${d} ? ${rooms.join(' ou ')} ?`,
+  notFound: (d, room) =>
+    `Désolé, je ne trouve pas ${withArticle(d)}${room ? ` dans ${withArticle(room)}` : ''}.`,
+  which: (d, rooms) =>
+    `${capitalise(quel(d))} ${d} : ${rooms.map((r) => `${celui(d)} ${de(withArticle(r))}`).join(' ou ')} ?`,
   brightness: (d, p) => `Je règle ${d} à ${p} pour cent.`,
   color: (d, c) => `Je passe ${d} en ${FR_COLORS[c] ?? c}.`,
   temperature: (d, t) => `Je règle ${d} à ${t} degrés.`,
   temperatureRange: (min, max) => `Je peux régler entre ${min} et ${max} degrés.`,
   position: (d, p) => `J'ouvre ${d} à ${p} pour cent.`,
-  cannot: (d, what) => `Désolé, je ne peux pas ${FR_WHAT[what]} ${d}.`,
-  noThermostat: (room) => `Désolé, je ne connais pas de thermostat${room ? ` dans ${room}` : ''}.`,
-  announced: (room) => (room ? `Je le dis dans ${room}.` : "Je l'annonce partout."),
+  cannot: (d, what) => `Désolé, je ne peux pas ${FR_WHAT[what](d)}.`,
+  noThermostat: (room) =>
+    `Désolé, je ne connais pas de thermostat${room ? ` dans ${withArticle(room)}` : ''}.`,
+  announced: (room) => (room ? `Je le dis dans ${withArticle(room)}.` : "Je l'annonce partout."),
   noListener: (room) =>
     room
-      ? `Désolé, aucun satellite n'écoute dans ${room}.`
+      ? `Désolé, aucun satellite n'écoute dans ${withArticle(room)}.`
       : "Désolé, aucun autre satellite n'écoute.",
 };
 

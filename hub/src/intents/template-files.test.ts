@@ -89,6 +89,9 @@ describe('user template files', () => {
 describe('french', () => {
   const fr = new DeviceRegistry([
     { id: 'lumiere', name: 'Lumière', room: 'Cuisine', commandTopic: 'home/lumiere/set' },
+    { id: 'lumiere-entree', name: 'Lumière', room: 'Entrée', commandTopic: 'home/entree/set' },
+    { id: 'volets', name: 'Volets', room: 'Salon', commandTopic: 'home/volets/set' },
+    { id: 'ventilo', name: 'Ventilateur', room: 'Salon', commandTopic: 'home/ventilo/set' },
   ]);
   const matcher = new IntentMatcher(fr, loadTemplates('fr'));
   const ctx = {
@@ -102,12 +105,31 @@ describe('french', () => {
   it('understands-and-answers-in-french', () => {
     const on = handleIntent(matcher.match('Allume la lumière de la cuisine'), ctx);
     expect(on).toMatchObject({
-      reply: "J'allume lumière (cuisine).",
+      reply: "J'allume la lumière de la cuisine.",
       action: { topic: 'home/lumiere/set', payload: 'ON' },
     });
     expect(handleIntent(matcher.match('quelle heure est-il ?'), ctx).reply).toBe('Il est 15 h 05.');
     expect(handleIntent(matcher.match('raconte-moi une blague'), ctx).reply).toBe(
       "Désolé, je n'ai pas compris.",
+    );
+  });
+
+  it('names-devices-with-articles-and-agrees-with-them', () => {
+    const say = (text: string, room = 'cuisine') =>
+      handleIntent(matcher.match(text), { ...ctx, satelliteRoom: room }).reply;
+    expect(say('ferme les volets du salon')).toBe('Je ferme les volets du salon.');
+    expect(say('est ce que les volets du salon sont fermés')).toBe(
+      'Je ne sais pas si les volets du salon sont allumés.',
+    );
+    expect(say("éteins la lumière de l'entrée")).toBe("J'éteins la lumière de l'entrée.");
+    expect(say('allume la lumière', 'salon')).toBe(
+      "Quelle lumière : celle de la cuisine ou celle de l'entrée ?",
+    );
+    expect(say('allume la lumière du salon')).toBe(
+      'Désolé, je ne trouve pas la lumière dans le salon.',
+    );
+    expect(say('mets le ventilateur du salon à 50 %')).toBe(
+      'Désolé, je ne peux pas faire varier le ventilateur du salon.',
     );
   });
 });

@@ -3,17 +3,12 @@ import { REPLIES } from '../intents/replies.js';
 import type { Logger } from 'pino';
 import type { DeviceRegistry } from '../devices/registry.js';
 import { bySentence } from '../engines/llm/sentences.js';
-import type { LlmEngine, LlmMessage, LlmTool, LlmToolCall } from '../engines/llm/types.js';
+import type { LlmEngine, LlmMessage, LlmToolCall } from '../engines/llm/types.js';
 import type { EngineContext } from '../engines/types.js';
 import { toAppError } from '../errors.js';
-import type { TimerRequest } from '../intents/handle.js';
+import { LLM_TOOLS, runTool, type ConversationActions } from './llm-tools.js';
 
-/** What the language model may do besides talking: the fast path's own actions. */
-export interface ConversationActions {
-  /** Publishes a device command; returns what happened, for the model to word. */
-  controlDevice(device: string, room: string | undefined, on: boolean): Promise<string>;
-  timer(request: TimerRequest): Promise<string>;
-}
+export type { ConversationActions } from './llm-tools.js';
 
 export interface ConversationOptions {
   readonly llm: LlmEngine;
@@ -23,40 +18,23 @@ export interface ConversationOptions {
   readonly budgetMs: number;
   /** A request within this time of the last continues the same conversation. */
   readonly contextMs: number;
+  /**
+   * The satellite's recent exchanges, oldest first, from the session store: fast-path ones too,
+   * so "turn on the kitchen light" … "and the bedroom?" has its context, across hub restarts.
+   */
+  readonly recentExchanges?: (
+    satelliteId: string,
+    sinceMs: number,
+  ) => Promise<readonly { readonly user: string; readonly assistant: string }[]>;
   /** The language the hub speaks: answers and apologies come in it. */
   readonly language?: Language;
   readonly now?: () => number;
 }
 
-const TOOLS: readonly LlmTool[] = [
-  {
-    name: 'control_device',
-    description: 'Turn a device in the house on or off.',
-    parameters: {
-      type: 'object',
-      properties: {
-        device: { type: 'string', description: 'the device name, e.g. "light" or "fan"' },
-        room: { type: 'string', description: "the room; leave out for the speaker's own room" },
-        state: { type: 'string', enum: ['on', 'off'] },
-      },
-      required: ['device', 'state'],
-    },
-  },
-  {
-    name: 'set_timer',
-    description: 'Start a countdown timer on the speaker’s satellite.',
-    parameters: {
-      type: 'object',
-      properties: { seconds: { type: 'integer', minimum: 1, maximum: 86400 } },
-      required: ['seconds'],
-    },
-  },
-];
-
 /** Rounds of tool calls in one answer before the model must just answer. */
 const MAX_TOOL_ROUNDS = 3;
-/** Messages of history kept per satellite (user and assistant turns). */
-const MAX_HISTORY = 12;
+/** Exchanges of history given to the model (each a user and an assistant turn). */
+const MAX_HISTORY = 6;
 
 /**
  * Requests no template understands go to the language model, with the house's devices in the
@@ -65,7 +43,6 @@ const MAX_HISTORY = 12;
  * sentence so speech starts on the first one.
  */
 export class Conversations {
-  private readonly history = new Map<string, { messages: LlmMessage[]; atMs: number }>();
   private readonly now: () => number;
 
   constructor(private readonly options: ConversationOptions) {
@@ -85,7 +62,7 @@ export class Conversations {
     const onSessionAbort = (): void => budget.abort();
     ctx.signal.addEventListener('abort', onSessionAbort, { once: true });
     const llmCtx: EngineContext = { ...ctx, signal: budget.signal };
-    const past = this.context(satellite.id);
+    const past = await this.context(satellite.id);
     const turn: LlmMessage[] = [{ role: 'user', content: text }];
     const said: string[] = [];
     try {
@@ -98,7 +75,7 @@ export class Conversations {
             ...past,
             ...turn,
           ],
-          ...(round < MAX_TOOL_ROUNDS ? { tools: TOOLS } : {}),
+          ...(round < MAX_TOOL_ROUNDS ? { tools: LLM_TOOLS } : {}),
         };
         for await (const chunk of bySentence(this.options.llm.chat(request, llmCtx))) {
           if (chunk.type === 'text') {
@@ -111,7 +88,7 @@ export class Conversations {
         turn.push({ role: 'assistant', content, ...(calls.length ? { toolCalls: calls } : {}) });
         if (calls.length === 0) break;
         for (const call of calls) {
-          const result = await this.runTool(call, actions);
+          const result = await runTool(call, actions);
           turn.push({ role: 'tool', content: result, toolName: call.name });
         }
       }
@@ -130,7 +107,6 @@ export class Conversations {
       clearTimeout(timer);
       ctx.signal.removeEventListener('abort', onSessionAbort);
     }
-    this.remember(satellite.id, [...past, ...turn]);
     if (said.length === 0 && !budget.signal.aborted) yield say.llmDone;
   }
 
@@ -147,41 +123,20 @@ export class Conversations {
     ].join(' ');
   }
 
-  private async runTool(call: LlmToolCall, actions: ConversationActions): Promise<string> {
-    const args = call.arguments;
+  private async context(satelliteId: string): Promise<LlmMessage[]> {
+    const recent = this.options.recentExchanges;
+    if (!recent || this.options.contextMs === 0) return [];
+    let exchanges: Awaited<ReturnType<typeof recent>>;
     try {
-      switch (call.name) {
-        case 'control_device': {
-          const device = typeof args['device'] === 'string' ? args['device'] : '';
-          const room = typeof args['room'] === 'string' && args['room'] ? args['room'] : undefined;
-          if (!device || (args['state'] !== 'on' && args['state'] !== 'off'))
-            return 'error: control_device needs a device and a state of on or off';
-          return await actions.controlDevice(device, room, args['state'] === 'on');
-        }
-        case 'set_timer': {
-          const seconds = Number(args['seconds']);
-          if (!Number.isInteger(seconds) || seconds < 1)
-            return 'error: seconds must be a whole number';
-          return await actions.timer({ kind: 'set', durationMs: seconds * 1000 });
-        }
-        default:
-          return `error: there is no tool called ${call.name}`;
-      }
+      exchanges = await recent(satelliteId, this.now() - this.options.contextMs);
     } catch (err) {
-      return `error: ${toAppError(err).message}`;
+      // Without its history the model still answers; a follow-up just lacks context.
+      this.options.log.warn({ err: toAppError(err).message }, 'conversation history unavailable');
+      return [];
     }
-  }
-
-  private context(satelliteId: string): LlmMessage[] {
-    const past = this.history.get(satelliteId);
-    if (!past || this.now() - past.atMs > this.options.contextMs) return [];
-    return past.messages;
-  }
-
-  private remember(satelliteId: string, messages: LlmMessage[]): void {
-    const kept = messages.slice(-MAX_HISTORY);
-    // History starts at a user turn: a tool result cut from its call means nothing.
-    while (kept.length > 0 && kept[0]!.role !== 'user') kept.shift();
-    this.history.set(satelliteId, { messages: kept, atMs: this.now() });
+    return exchanges.slice(-MAX_HISTORY).flatMap((e): LlmMessage[] => [
+      { role: 'user', content: e.user },
+      { role: 'assistant', content: e.assistant },
+    ]);
   }
 }

@@ -21,10 +21,7 @@ const ctx: EngineContext = {
   sessionId: 'free-form-test',
 };
 const satellite = { id: 'cuisine', room: 'cuisine' };
-const actions: ConversationActions = {
-  controlDevice: () => Promise.resolve('done'),
-  timer: () => Promise.resolve('done'),
-};
+const actions: ConversationActions = { intent: () => Promise.resolve('done') };
 
 /** Every sentence of a reply, whether it came whole or streamed. */
 async function text(reply: string | AsyncIterable<string>): Promise<string> {

@@ -22,6 +22,7 @@ import type { SessionOutcome, SessionRecord, SessionTimings } from '../storage/s
 import type { ConversationActions, Conversations } from './conversation.js';
 import { Endpoint, type EndpointPolicy, type EndpointStep } from './endpoint.js';
 import { freeFormReply, type MemoryService } from './free-form.js';
+import { recallReply, rememberReply } from '../memory/utterance.js';
 import { RateConformer } from './speech-out.js';
 import { Timeline } from './timeline.js';
 
@@ -243,7 +244,7 @@ export class VoiceSession {
           final.text,
           { ...this.deps, language: this.deps.matcher.language },
           satellite,
-          this.actions(record),
+          this.actions(record, ctx),
           ctx,
         );
         this.timeline.mark('action');
@@ -416,20 +417,36 @@ export class VoiceSession {
   }
 
   /** What the language model may do: the same device and timer actions as the fast path. */
-  private actions(record: SessionRecord): ConversationActions {
-    const room = this.start.satellite.room;
+  /** What the language model's tools act through: the fast path's intents, and memory. */
+  private actions(record: SessionRecord, ctx: EngineContext): ConversationActions {
+    const { satellite } = this.start;
+    const language = this.deps.matcher.language;
+    const memory = this.deps.memory;
     return {
-      controlDevice: async (device, inRoom, on) => {
-        const slots: Record<string, string> = { device, ...(inRoom ? { room: inRoom } : {}) };
-        const result = handleIntent(
-          { name: on ? 'turn_on' : 'turn_off', slots },
-          { devices: this.deps.devices, satelliteRoom: room, now: new Date() },
-        );
+      intent: async (match) => {
+        const result = handleIntent(match, {
+          devices: this.deps.devices,
+          satelliteRoom: satellite.room,
+          now: new Date(),
+          timeZone: this.deps.timeZone,
+          language,
+        });
         if (result.action)
           record.action = { topic: result.action.topic, payload: result.action.payload };
-        return this.act(result, record);
+        return (await this.act(result, record)) || result.reply;
       },
-      timer: (request) => this.act({ reply: '', outcome: 'ok', timer: request }, record),
+      ...(memory
+        ? {
+            remember: async (fact: string) => {
+              const kept = await memory.remember(fact, { ...ctx, satelliteId: satellite.id });
+              return rememberReply(kept.text, language);
+            },
+            recall: async (question: string) => {
+              const found = await memory.recall(question, ctx);
+              return found ? recallReply(found.text, language) : 'nothing remembered about that';
+            },
+          }
+        : {}),
     };
   }
 
