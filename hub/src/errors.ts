@@ -13,6 +13,9 @@ export type ErrorCode =
   | 'bad-request'
   | 'not-found'
   | 'no-listener'
+  | 'forbidden'
+  | 'conflict'
+  | 'rate-limited'
   | 'engine-unavailable'
   | 'engine-timeout'
   | 'engine-protocol'
@@ -37,6 +40,9 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   'bad-request': 400,
   'not-found': 404,
   'no-listener': 409,
+  forbidden: 403,
+  conflict: 409,
+  'rate-limited': 429,
   'engine-unavailable': 503,
   'engine-timeout': 504,
   'engine-protocol': 502,

@@ -8,7 +8,17 @@ import type { HubConfig } from './config/config.js';
 import { DeviceRegistry } from './devices/registry.js';
 import { startLiveDevices } from './devices/live-devices.js';
 import { readApiKeys } from './api/api-keys.js';
+import { registerAuthApi } from './api/auth-api.js';
 import { registerHomeApi } from './api/home-api.js';
+import { registerHttpHygiene } from './api/http-hygiene.js';
+import { requestAuthenticator } from './api/request-auth.js';
+import { AuditLog } from './audit/audit-log.js';
+import { AccessTokens } from './auth/access-tokens.js';
+import { readAuthSecret } from './auth/auth-secret.js';
+import { LoginLimiter } from './auth/login-limiter.js';
+import { RefreshTokens } from './auth/refresh-tokens.js';
+import { UserAuth } from './auth/user-auth.js';
+import { UserStore } from './auth/users.js';
 import { startSpeechServices } from './api/speech-services.js';
 import { createEngines, wakeEngineFactory, type Engines } from './engines/registry.js';
 import { AppError } from './errors.js';
@@ -36,6 +46,11 @@ export interface HubOptions {
   readonly engines?: Engines;
   /** Where secrets (API keys) are read from; process.env by default. */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Shown the one-time setup token when no user exists yet (printed to stderr by default, the
+   * only place it appears).
+   */
+  readonly onSetupToken?: (token: string) => void;
 }
 
 export interface Hub {
@@ -62,11 +77,9 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const log =
     options.log ?? pino({ level: config.logLevel, redact: ['req.headers.authorization'] });
   // Before anything starts: a bad keys file stops the hub with nothing to clean up.
-  const homeApiKeys = await readApiKeys(
-    (options.env ?? process.env)['JARVIS_API_KEYS'],
-    config.api.keysFile,
-    'home API',
-  );
+  const env = options.env ?? process.env;
+  const homeApiKeys = await readApiKeys(env['JARVIS_API_KEYS'], config.api.keysFile, 'home API');
+  const authSecret = await readAuthSecret({ file: config.auth.secretFile, env, log });
   const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const bus = config.mqtt.url
     ? await connectExternalBroker({
@@ -207,6 +220,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       })
     : undefined;
 
+  const audit = new AuditLog(db, log.child({ component: 'audit' }));
   const sessionDeps: SessionDeps = {
     lastReplies: new Map(),
     volumes: new Map(),
@@ -224,6 +238,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     timers,
     announcer,
     timeZone: config.timeZone,
+    audit,
   };
   const active = new Map<string, VoiceSession>();
   const sessionOf = (conn: SatelliteConnection): VoiceSession | undefined =>
@@ -323,6 +338,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     options: { maxPayload: Math.max(MAX_AUDIO_FRAME_BYTES, MAX_JSON_BYTES) },
   });
 
+  registerHttpHygiene(app, { corsOrigins: config.corsOrigins });
   app.setErrorHandler((err, _req, reply) => {
     if (err instanceof AppError) return reply.status(err.httpStatus).send(err.toWire());
     const status = (err as { statusCode?: number }).statusCode ?? 500;
@@ -376,14 +392,35 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   );
 
   const speech = await startSpeechServices({ app, config, engines, log, env: options.env });
+  const userAuth = new UserAuth({
+    users: new UserStore(db),
+    refresh: new RefreshTokens(db, config.auth.refreshTtlDays * 86_400_000),
+    access: new AccessTokens(authSecret, config.hubId, config.auth.accessTtlS),
+    audit,
+    limiter: new LoginLimiter({
+      maxPerUser: config.auth.loginMaxFailures,
+      maxPerIp: config.auth.loginMaxFailuresPerIp,
+      windowMs: config.auth.loginWindowS * 1000,
+    }),
+    log: log.child({ component: 'auth' }),
+  });
+  const authenticate = requestAuthenticator({ userAuth, apiKeys: homeApiKeys, log });
+  await registerAuthApi(app, { userAuth, audit, authenticate });
   await registerHomeApi(app, {
-    keys: homeApiKeys,
+    authenticate,
     timers,
     announcer,
     log,
   });
   await app.listen({ host: config.host, port: config.port });
   await timers.start();
+  await userAuth.prepareSetup(
+    options.onSetupToken ??
+      ((token) =>
+        process.stderr.write(
+          `\nNo user yet. Create the first admin within this run with the one-time setup token:\n  ${token}\n(POST /v1/setup {"token", "username", "password"})\n\n`,
+        )),
+  );
 
   return {
     config,

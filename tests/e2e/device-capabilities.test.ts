@@ -127,4 +127,24 @@ describe('device capabilities by voice, from Zigbee2MQTT discovery', () => {
     await new Promise((r) => setTimeout(r, 300)); // time for a stray command to arrive
     expect(bridge.commands.slice(before)).toEqual([]);
   });
+
+  it('writes-each-device-command-to-the-audit-log', async () => {
+    await expect
+      .poll(
+        async () =>
+          (
+            await stack.hub.db.query<{ target: string; actor: string; outcome: string }>(
+              "SELECT target, actor, outcome FROM audit_log WHERE action = 'device-command'",
+            )
+          ).length,
+      )
+      .toBe(CASES.length);
+    const rows = await stack.hub.db.query<{ target: string; actor: string; outcome: string }>(
+      "SELECT target, actor, outcome FROM audit_log WHERE action = 'device-command'",
+    );
+    expect(new Set(rows.map((r) => r.target))).toEqual(
+      new Set([Z2M_LAMP.set, Z2M_RADIATOR.set, Z2M_BLINDS.set]),
+    );
+    expect(rows.every((r) => r.actor === 'satellite:kitchen' && r.outcome === 'ok')).toBe(true);
+  });
 });

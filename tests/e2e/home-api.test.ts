@@ -47,14 +47,25 @@ describe('home API keys', () => {
     expect(unauthPost.status).toBe(401);
   });
 
-  it('is-off-with-no-keys-configured', async () => {
+  it('takes-a-users-token-and-refuses-a-key-when-none-is-configured', async () => {
     const bare = await startStack();
     try {
-      const res = await fetch(`${bare.hub.url()}/v1/timers`, {
-        headers: { authorization: `Bearer ${KEY}` },
+      const get = (token: string) =>
+        fetch(`${bare.hub.url()}/v1/timers`, { headers: { authorization: `Bearer ${token}` } });
+      const res = await get(KEY);
+      expect(res.status).toBe(401);
+      expect(await res.json()).toMatchObject({ code: 'auth-invalid' });
+      const setup = await fetch(`${bare.hub.url()}/v1/setup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          token: bare.setupToken(),
+          username: 'admin',
+          password: 'a long enough passphrase',
+        }),
       });
-      expect(res.status).toBe(503);
-      expect(await res.json()).toMatchObject({ code: 'engine-unavailable' });
+      const { accessToken } = (await setup.json()) as { accessToken: string };
+      expect((await get(accessToken)).status).toBe(200);
     } finally {
       await bare.close();
     }

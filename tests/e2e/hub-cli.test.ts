@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { exportSPKI, generateKeyPair } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { openDb } from '../../hub/src/storage/db.js';
 
 const run = promisify(execFile);
 const hubCli = (args: string[], env: Record<string, string> = {}) =>
@@ -29,6 +30,20 @@ describe('jarvis-hub CLI', () => {
     expect(enrolled.stdout).toContain('enrolled kitchen (Kitchen, kitchen)');
     expect((await hubCli(['revoke', '--id', 'kitchen'], env)).stdout).toContain('revoked kitchen');
     expect((await hubCli(['revoke', '--id', 'kitchen'], env)).stdout).toContain('already revoked');
+    // Each went to the audit log.
+    const db = await openDb({ dataDir: join(dir, 'db') });
+    try {
+      const rows = await db.query<{ action: string; outcome: string; target: string }>(
+        'SELECT action, outcome, target FROM audit_log ORDER BY at',
+      );
+      expect(rows).toEqual([
+        { action: 'satellite-enroll', outcome: 'ok', target: 'kitchen' },
+        { action: 'satellite-revoke', outcome: 'ok', target: 'kitchen' },
+        { action: 'satellite-revoke', outcome: 'failed', target: 'kitchen' },
+      ]);
+    } finally {
+      await db.close();
+    }
   });
 
   it.each([

@@ -46,6 +46,8 @@ export interface Stack {
   readonly log: Logger;
   /** The broker the hub uses and credentials a device may connect with (the simulated light's). */
   readonly mqtt: { readonly url: string; readonly username: string; readonly password: string };
+  /** The one-time setup token the hub showed at start (undefined when users existed). */
+  setupToken(): string | undefined;
   /** Enrolls a satellite and returns a signer for its tokens. */
   enroll(
     id: string,
@@ -85,11 +87,13 @@ export async function startStack(
     timeZone: 'UTC',
     ...options.config,
   });
+  let setupToken: string | undefined;
   const hub = await startHub({
     config,
     log,
     ...(options.engines ? { engines: options.engines } : {}),
     env: options.env ?? {},
+    onSetupToken: (token) => (setupToken = token),
   });
   // An external broker (config.mqtt.url) takes the hub's own credentials for the light too.
   const mqtt = hub.bus.address
@@ -107,6 +111,7 @@ export async function startStack(
   return {
     hub,
     light,
+    setupToken: () => setupToken,
     dir,
     log,
     mqtt,

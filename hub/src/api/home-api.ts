@@ -1,7 +1,7 @@
 /**
  * The home API for the dashboard and other programs: list and cancel timers, speak an
- * announcement. Bearer keys from env JARVIS_API_KEYS and/or `api.keysFile`; with none the routes
- * answer 503 rather than being open.
+ * announcement. Callers are users (their access token) or integrations (API keys from env
+ * JARVIS_API_KEYS and/or `api.keysFile`).
  */
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
@@ -10,10 +10,10 @@ import type { Logger } from 'pino';
 import { AnnounceRequestSchema, type Announcer } from '../announcements/announcements.js';
 import { AppError } from '../errors.js';
 import type { Timer, TimerService } from '../timers/timers.js';
-import { bearerKeyCheck } from './api-keys.js';
+import type { AuthHook } from './request-auth.js';
 
 export interface HomeApiOptions {
-  readonly keys: readonly string[];
+  readonly authenticate: AuthHook;
   readonly timers: TimerService;
   readonly announcer: Announcer;
   readonly log: Logger;
@@ -42,29 +42,10 @@ export async function registerHomeApi<L extends FastifyBaseLogger>(
   const { timers, announcer } = options;
   const log = options.log.child({ component: 'home-api' });
   const now = options.now ?? Date.now;
-  const check = bearerKeyCheck(options.keys);
 
   await app.register(async (scope) => {
     // onRequest: refuse before a body is read.
-    scope.addHook('onRequest', async (req, reply) => {
-      if (options.keys.length === 0)
-        throw new AppError(
-          'engine-unavailable',
-          'the home API is not enabled on this hub (no API keys configured)',
-        );
-      const result = check(req.headers.authorization);
-      if (result === 'ok') return;
-      if (result === 'invalid') log.warn({ ip: req.ip, url: req.url }, 'refused: wrong API key');
-      void reply.header(
-        'www-authenticate',
-        result === 'missing'
-          ? 'Bearer realm="jarvis"'
-          : 'Bearer realm="jarvis", error="invalid_token"',
-      );
-      throw result === 'missing'
-        ? new AppError('auth-missing', 'missing API key: send "Authorization: Bearer <key>"')
-        : new AppError('auth-invalid', 'invalid API key');
-    });
+    scope.addHook('onRequest', options.authenticate);
 
     scope.get<{ Querystring: Static<typeof TimerQuery> }>(
       '/v1/timers',

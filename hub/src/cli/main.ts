@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import { AuditLog } from '../audit/audit-log.js';
 import { loadConfig } from '../config/config.js';
 import { AppError } from '../errors.js';
 import { startHub } from '../server.js';
@@ -59,12 +60,16 @@ async function main(argv: string[]): Promise<number> {
       const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
       try {
         const store = new SatelliteStore(db);
+        const audit = new AuditLog(db, pino({ level: 'silent' }));
         if (command === 'revoke') {
-          console.log(
-            (await store.revoke(id))
-              ? `revoked ${id}`
-              : `${id} was not enrolled or already revoked`,
-          );
+          const revoked = await store.revoke(id);
+          await audit.record({
+            action: 'satellite-revoke',
+            outcome: revoked ? 'ok' : 'failed',
+            actor: 'cli',
+            target: id,
+          });
+          console.log(revoked ? `revoked ${id}` : `${id} was not enrolled or already revoked`);
           return 0;
         }
         if (!values.name || !values.room || !values['public-key'])
@@ -73,6 +78,7 @@ async function main(argv: string[]): Promise<number> {
         if (!publicKey.includes('BEGIN PUBLIC KEY'))
           throw new AppError('config-invalid', `${values['public-key']} is not a PEM public key`);
         await store.enroll({ id, name: values.name, room: values.room, publicKey });
+        await audit.record({ action: 'satellite-enroll', outcome: 'ok', actor: 'cli', target: id });
         console.log(`enrolled ${id} (${values.name}, ${values.room})`);
         return 0;
       } finally {

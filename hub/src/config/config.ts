@@ -202,7 +202,26 @@ export const ConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
-    /** The home API (/v1/timers, /v1/announcements); off without keys. */
+    /** Users' logins: token lifetimes and the brute-force brake. */
+    auth: Type.Object(
+      {
+        /** File holding the access-token signing secret (or env JARVIS_AUTH_SECRET), ≥ 32 characters. */
+        secretFile: Type.Optional(Type.String({ minLength: 1 })),
+        accessTtlS: Type.Integer({ minimum: 60, maximum: 3600, default: 600 }),
+        refreshTtlDays: Type.Integer({ minimum: 1, maximum: 365, default: 30 }),
+        /** Failed logins against one username, or from one IP, within loginWindowS before a pause. */
+        loginMaxFailures: Type.Integer({ minimum: 1, maximum: 100, default: 5 }),
+        loginMaxFailuresPerIp: Type.Integer({ minimum: 1, maximum: 10_000, default: 20 }),
+        loginWindowS: Type.Integer({ minimum: 10, maximum: 86_400, default: 900 }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    /** Browser origins allowed to call the API from another origin (CORS); none by default. */
+    corsOrigins: Type.Array(Type.String({ pattern: '^https?://[^/\\s]+$', maxLength: 200 }), {
+      default: [],
+      maxItems: 50,
+    }),
+    /** Integration keys for the HTTP API (timers, announcements) besides users' tokens. */
     api: Type.Object(
       {
         /** File holding the accepted API keys, one per line (or env JARVIS_API_KEYS). */
@@ -258,6 +277,7 @@ const ENV: Record<string, { path: readonly string[]; number?: true }> = {
   JARVIS_MEMORY_STORE: { path: ['memory', 'store', 'engine'] },
   JARVIS_QDRANT_URL: { path: ['memory', 'store', 'url'] },
   JARVIS_API_KEYS_FILE: { path: ['api', 'keysFile'] },
+  JARVIS_AUTH_SECRET_FILE: { path: ['auth', 'secretFile'] },
 };
 
 function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {

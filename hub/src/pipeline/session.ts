@@ -21,6 +21,7 @@ import type { SatelliteRecord } from '../storage/satellites.js';
 import type { SessionOutcome, SessionRecord, SessionTimings } from '../storage/sessions.js';
 import type { ConversationActions, Conversations } from './conversation.js';
 import { Endpoint, type EndpointPolicy, type EndpointStep } from './endpoint.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import { freeFormReply, type MemoryService } from './free-form.js';
 import { recallReply, rememberReply } from '../memory/utterance.js';
 import { RateConformer } from './speech-out.js';
@@ -52,6 +53,8 @@ export interface SessionDeps {
   /** Speaks "tell the kitchen …" requests on other satellites; absent, they get an apology. */
   readonly announcer?: Pick<Announcer, 'targets' | 'announceTo'> | undefined;
   readonly timeZone?: string | undefined;
+  /** Where device commands are recorded. */
+  readonly audit?: AuditLog | undefined;
   readonly now?: () => number;
 }
 
@@ -406,8 +409,10 @@ export class VoiceSession {
         { topic: result.action.topic, payload: result.action.payload },
         'device command published',
       );
+      this.auditCommand(result.action, 'ok');
       return result.reply;
     } catch (err) {
+      this.auditCommand(result.action, 'failed');
       record.outcome = 'error';
       record.errorCode = 'action-failed';
       this.deps.metrics.error('action', 'action-failed');
@@ -417,6 +422,17 @@ export class VoiceSession {
   }
 
   /** What the language model may do: the same device and timer actions as the fast path. */
+  /** Device commands go to the audit log, not awaited: the reply should not wait on it. */
+  private auditCommand(action: { topic: string; payload: string }, outcome: 'ok' | 'failed'): void {
+    void this.deps.audit?.record({
+      action: 'device-command',
+      outcome,
+      actor: `satellite:${this.start.satellite.id}`,
+      target: action.topic,
+      details: { payload: action.payload.slice(0, 200), session: this.id },
+    });
+  }
+
   /** What the language model's tools act through: the fast path's intents, and memory. */
   private actions(record: SessionRecord, ctx: EngineContext): ConversationActions {
     const { satellite } = this.start;

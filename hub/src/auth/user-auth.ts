@@ -1,0 +1,238 @@
+/**
+ * Users' authentication: first-admin setup with a one-time token, login, refresh-token rotation,
+ * logout, password change and user creation, each written to the audit log; and the check every
+ * API request goes through.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { AuditLog } from '../audit/audit-log.js';
+import { AppError } from '../errors.js';
+import type { AccessTokens } from './access-tokens.js';
+import type { LimiterKey, LoginLimiter } from './login-limiter.js';
+import { checkPasswordPolicy, decoyHash, hashPassword, verifyPassword } from './passwords.js';
+import type { RefreshTokens } from './refresh-tokens.js';
+import type { Role, User, UserStore } from './users.js';
+
+export interface Tokens {
+  readonly accessToken: string;
+  readonly tokenType: 'Bearer';
+  /** Seconds the access token lives. */
+  readonly expiresIn: number;
+  readonly refreshToken: string;
+  readonly refreshExpiresAt: string;
+  readonly user: { readonly id: string; readonly username: string; readonly role: Role };
+}
+
+/** Who a request comes from. */
+export type Principal =
+  | { readonly kind: 'user'; readonly user: User; readonly sessionId: string }
+  | { readonly kind: 'api-key' };
+
+const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+
+export class UserAuth {
+  private setupDigest: Buffer | undefined;
+
+  constructor(
+    private readonly deps: {
+      readonly users: UserStore;
+      readonly refresh: RefreshTokens;
+      readonly access: AccessTokens;
+      readonly audit: AuditLog;
+      readonly limiter: LoginLimiter;
+      readonly log: Logger;
+    },
+  ) {}
+
+  /**
+   * With no user yet, makes the one-time setup token and hands it to `show` (printed at start);
+   * it works once, until the first admin exists or the hub restarts.
+   */
+  async prepareSetup(show: (token: string) => void): Promise<void> {
+    if ((await this.deps.users.count()) > 0) return;
+    const token = randomBytes(24).toString('base64url');
+    this.setupDigest = digest(token);
+    show(token);
+  }
+
+  /** Creates the first admin with the setup token. */
+  async setup(token: string, username: string, password: string, ip: string): Promise<Tokens> {
+    const expected = this.setupDigest;
+    if (!expected || !timingSafeEqual(digest(token), expected)) {
+      await this.deps.audit.record({ action: 'setup', outcome: 'denied', ip });
+      throw new AppError(
+        expected ? 'auth-invalid' : 'forbidden',
+        expected ? 'invalid setup token' : 'setup is done: log in as an admin',
+      );
+    }
+    checkPasswordPolicy(password, username);
+    this.setupDigest = undefined;
+    const user = await this.deps.users.create({
+      username,
+      role: 'admin',
+      passwordHash: await hashPassword(password),
+    });
+    await this.deps.audit.record({
+      action: 'setup',
+      outcome: 'ok',
+      actor: user.id,
+      target: username,
+      ip,
+    });
+    return this.startSession(user);
+  }
+
+  async login(username: string, password: string, ip: string): Promise<Tokens> {
+    const keys: LimiterKey[] = [`ip:${ip}`, `user:${username}`];
+    const wait = this.deps.limiter.retryAfterS(keys);
+    if (wait > 0) {
+      await this.deps.audit.record({
+        action: 'login',
+        outcome: 'denied',
+        target: username,
+        ip,
+        details: { reason: 'rate-limited' },
+      });
+      throw new RateLimited(wait);
+    }
+    const found = await this.deps.users.withHash(username);
+    // The same scrypt work whether or not the user exists: no username oracle by timing.
+    const ok = await verifyPassword(password, found?.passwordHash ?? (await decoyHash()));
+    if (!found || !ok) {
+      this.deps.limiter.fail(keys);
+      await this.deps.audit.record({ action: 'login', outcome: 'denied', target: username, ip });
+      throw new AppError('auth-invalid', 'wrong username or password');
+    }
+    this.deps.limiter.succeed(`user:${username}`);
+    await this.deps.audit.record({ action: 'login', outcome: 'ok', actor: found.user.id, ip });
+    return this.startSession(found.user);
+  }
+
+  async refresh(refreshToken: string, ip: string): Promise<Tokens> {
+    let rotated;
+    try {
+      rotated = await this.deps.refresh.rotate(refreshToken);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'auth-replayed')
+        await this.deps.audit.record({ action: 'refresh-reuse', outcome: 'denied', ip });
+      throw err;
+    }
+    const user = await this.deps.users.get(rotated.userId);
+    if (!user) throw new AppError('auth-invalid', 'invalid refresh token');
+    return this.tokens(user, rotated);
+  }
+
+  /** Ends the session the access token belongs to. */
+  async logout(principal: Principal, ip: string): Promise<void> {
+    if (principal.kind !== 'user') return;
+    await this.deps.refresh.revokeFamily(principal.sessionId);
+    await this.deps.audit.record({ action: 'logout', outcome: 'ok', actor: principal.user.id, ip });
+  }
+
+  /** Changes the caller's password; every session of theirs ends, this one included. */
+  async changePassword(
+    principal: Principal,
+    current: string,
+    next: string,
+    ip: string,
+  ): Promise<void> {
+    if (principal.kind !== 'user') throw new AppError('forbidden', 'an API key has no password');
+    const found = await this.deps.users.withHash(principal.user.username);
+    if (!found || !(await verifyPassword(current, found.passwordHash))) {
+      await this.deps.audit.record({
+        action: 'password-change',
+        outcome: 'denied',
+        actor: principal.user.id,
+        ip,
+      });
+      throw new AppError('auth-invalid', 'the current password is wrong');
+    }
+    checkPasswordPolicy(next, principal.user.username);
+    await this.deps.users.setPassword(principal.user.id, await hashPassword(next));
+    await this.deps.refresh.revokeUser(principal.user.id);
+    await this.deps.audit.record({
+      action: 'password-change',
+      outcome: 'ok',
+      actor: principal.user.id,
+      ip,
+    });
+  }
+
+  async createUser(
+    principal: Principal,
+    user: { username: string; password: string; role: Role },
+    ip: string,
+  ): Promise<User> {
+    requireRole(principal, 'admin');
+    checkPasswordPolicy(user.password, user.username);
+    const created = await this.deps.users.create({
+      username: user.username,
+      role: user.role,
+      passwordHash: await hashPassword(user.password),
+    });
+    await this.deps.audit.record({
+      action: 'user-create',
+      outcome: 'ok',
+      actor: principal.kind === 'user' ? principal.user.id : 'api-key',
+      target: created.id,
+      ip,
+      details: { username: created.username, role: created.role },
+    });
+    return created;
+  }
+
+  listUsers(): Promise<User[]> {
+    return this.deps.users.list();
+  }
+
+  /**
+   * The user behind an access token: signature, expiry, the user still existing, its password
+   * unchanged since, and its session not logged out.
+   */
+  async authenticate(token: string): Promise<Principal> {
+    const claims = await this.deps.access.verify(token);
+    const user = await this.deps.users.get(claims.userId);
+    if (!user || user.tokenVersion !== claims.tokenVersion || user.role !== claims.role)
+      throw new AppError('auth-invalid', 'token no longer valid');
+    if (!(await this.deps.refresh.isLive(claims.sessionId)))
+      throw new AppError('auth-invalid', 'session ended');
+    return { kind: 'user', user, sessionId: claims.sessionId };
+  }
+
+  private async startSession(user: User): Promise<Tokens> {
+    return this.tokens(user, await this.deps.refresh.start(user.id));
+  }
+
+  private async tokens(
+    user: User,
+    refresh: { token: string; familyId: string; expiresAt: Date },
+  ): Promise<Tokens> {
+    const accessToken = await this.deps.access.sign({
+      userId: user.id,
+      role: user.role,
+      tokenVersion: user.tokenVersion,
+      sessionId: refresh.familyId,
+    });
+    return {
+      accessToken,
+      tokenType: 'Bearer',
+      expiresIn: this.deps.access.lifetimeS,
+      refreshToken: refresh.token,
+      refreshExpiresAt: refresh.expiresAt.toISOString(),
+      user: { id: user.id, username: user.username, role: user.role },
+    };
+  }
+}
+
+/** Too many failed logins; `retryAfterS` goes in the Retry-After header. */
+export class RateLimited extends AppError {
+  constructor(readonly retryAfterS: number) {
+    super('rate-limited', `too many failed attempts: try again in ${retryAfterS} s`, true);
+  }
+}
+
+/** @throws AppError('forbidden') unless the principal is a user with `role` (admins pass all). */
+export function requireRole(principal: Principal, role: Role): void {
+  if (principal.kind !== 'user' || (role === 'admin' && principal.user.role !== 'admin'))
+    throw new AppError('forbidden', `this needs the ${role} role`);
+}

@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import { AppError } from '../errors.js';
+import type { Db } from '../storage/db.js';
+
+export type Role = 'admin' | 'member';
+
+export interface User {
+  readonly id: string;
+  readonly username: string;
+  readonly role: Role;
+  readonly tokenVersion: number;
+  readonly createdAt: Date;
+}
+
+interface Row {
+  id: string;
+  username: string;
+  role: Role;
+  password_hash: string;
+  token_version: number;
+  created_at: Date | string;
+}
+
+const toUser = (r: Row): User => ({
+  id: r.id,
+  username: r.username,
+  role: r.role,
+  tokenVersion: Number(r.token_version),
+  createdAt: new Date(r.created_at),
+});
+
+/** Usernames: what people type, nothing a log or a URL could trip on. */
+export const USERNAME_PATTERN = '^[a-z0-9][a-z0-9._-]{1,31}$';
+
+/** Dashboard users in the hub's database. */
+export class UserStore {
+  constructor(private readonly db: Db) {}
+
+  async count(): Promise<number> {
+    const rows = await this.db.query<{ n: number | string }>('SELECT count(*) AS n FROM users');
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /** @throws AppError('conflict') when the username is taken. */
+  async create(user: { username: string; role: Role; passwordHash: string }): Promise<User> {
+    const rows = await this.db.query<Row>(
+      `INSERT INTO users (id, username, role, password_hash) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (username) DO NOTHING RETURNING *`,
+      [randomUUID(), user.username, user.role, user.passwordHash],
+    );
+    if (!rows[0]) throw new AppError('conflict', `user "${user.username}" exists`);
+    return toUser(rows[0]);
+  }
+
+  async get(id: string): Promise<User | undefined> {
+    const rows = await this.db.query<Row>('SELECT * FROM users WHERE id = $1', [id]);
+    return rows[0] ? toUser(rows[0]) : undefined;
+  }
+
+  /** The user and the stored hash, for a login. */
+  async withHash(username: string): Promise<{ user: User; passwordHash: string } | undefined> {
+    const rows = await this.db.query<Row>('SELECT * FROM users WHERE username = $1', [username]);
+    return rows[0] ? { user: toUser(rows[0]), passwordHash: rows[0].password_hash } : undefined;
+  }
+
+  async list(): Promise<User[]> {
+    return (await this.db.query<Row>('SELECT * FROM users ORDER BY username')).map(toUser);
+  }
+
+  /** New hash, and every access token issued before stops working. */
+  async setPassword(id: string, passwordHash: string): Promise<void> {
+    await this.db.query(
+      'UPDATE users SET password_hash = $2, token_version = token_version + 1 WHERE id = $1',
+      [id, passwordHash],
+    );
+  }
+}
