@@ -10,6 +10,8 @@ import { startLiveDevices } from './devices/live-devices.js';
 import { readApiKeys } from './api/api-keys.js';
 import { registerAuthApi } from './api/auth-api.js';
 import { registerHomeApi } from './api/home-api.js';
+import { registerSatellitesApi } from './api/satellites-api.js';
+import { EnrollmentCodes } from './auth/enrollment.js';
 import { registerHttpHygiene } from './api/http-hygiene.js';
 import { requestAuthenticator } from './api/request-auth.js';
 import { AuditLog } from './audit/audit-log.js';
@@ -406,6 +408,21 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   });
   const authenticate = requestAuthenticator({ userAuth, apiKeys: homeApiKeys, log });
   await registerAuthApi(app, { userAuth, audit, authenticate });
+  await registerSatellitesApi(app, {
+    codes: new EnrollmentCodes(db, satellites),
+    satellites,
+    verifier,
+    audit,
+    authenticate,
+    limiter: new LoginLimiter({
+      maxPerUser: config.auth.loginMaxFailures,
+      maxPerIp: config.auth.loginMaxFailuresPerIp,
+      windowMs: config.auth.loginWindowS * 1000,
+    }),
+    hubId: config.hubId,
+    isOnline: (id) => online.has(id),
+    disconnect: (id, reason) => online.get(id)?.close(CLOSE.revoked, reason),
+  });
   await registerHomeApi(app, {
     authenticate,
     timers,

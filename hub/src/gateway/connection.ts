@@ -22,6 +22,8 @@ export const CLOSE = {
   replaced: 4000,
   unsupportedVersion: 4001,
   helloTimeout: 4002,
+  /** Revoked by an admin: the satellite should not reconnect with this key. */
+  revoked: 4003,
 } as const;
 
 /** Only 16 kHz mono s16 microphone audio is accepted: what the VAD and STT engines take. */

@@ -57,6 +57,15 @@ export class SatelliteStore {
     return (await this.db.query<Row>('SELECT * FROM satellites ORDER BY id')).map(toRecord);
   }
 
+  /** A new key for an enrolled satellite (rotation); false when it is unknown or revoked. */
+  async rotateKey(id: string, publicKey: string): Promise<boolean> {
+    const rows = await this.db.query<Row>(
+      'UPDATE satellites SET public_key = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING *',
+      [id, publicKey],
+    );
+    return rows.length > 0;
+  }
+
   /** Revoking keeps the row (sessions refer to it) but the key no longer authenticates. */
   async revoke(id: string): Promise<boolean> {
     const rows = await this.db.query<Row>(

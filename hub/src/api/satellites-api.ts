@@ -1,0 +1,197 @@
+/**
+ * Satellites over HTTP: admins make enrollment codes, list and revoke satellites (a revoked one
+ * is disconnected at once); a new satellite redeems a code with its public key; an enrolled one
+ * rotates its key by proving the old one (its own signed token).
+ */
+import { SATELLITE_ID_PATTERN } from '@jarvis/protocol';
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AuditLog } from '../audit/audit-log.js';
+import { MAX_PUBLIC_KEY_CHARS, checkPublicKey, type EnrollmentCodes } from '../auth/enrollment.js';
+import type { LoginLimiter } from '../auth/login-limiter.js';
+import type { SatelliteTokenVerifier } from '../auth/satellite-token.js';
+import { RateLimited, requireRole } from '../auth/user-auth.js';
+import { AppError } from '../errors.js';
+import type { SatelliteStore } from '../storage/satellites.js';
+import { principalOf, type AuthHook } from './request-auth.js';
+
+const SatelliteId = Type.String({ pattern: SATELLITE_ID_PATTERN });
+const Room = Type.String({ minLength: 1, maxLength: 64, pattern: "^[\\p{L}\\p{N}' -]+$" });
+const Name = Type.String({ minLength: 1, maxLength: 64 });
+const PublicKey = Type.String({ minLength: 1, maxLength: MAX_PUBLIC_KEY_CHARS });
+const strict = { additionalProperties: false } as const;
+
+const CodeBody = Type.Object(
+  {
+    room: Room,
+    name: Type.Optional(Name),
+    satelliteId: Type.Optional(SatelliteId),
+    ttlMinutes: Type.Integer({ minimum: 1, maximum: 1440, default: 15 }),
+  },
+  strict,
+);
+const EnrollBody = Type.Object(
+  {
+    code: Type.String({ minLength: 1, maxLength: 32 }),
+    id: SatelliteId,
+    name: Type.Optional(Name),
+    publicKey: PublicKey,
+  },
+  strict,
+);
+const KeyBody = Type.Object({ publicKey: PublicKey }, strict);
+const IdParams = Type.Object({ id: SatelliteId });
+
+export interface SatellitesApiOptions {
+  readonly codes: EnrollmentCodes;
+  readonly satellites: SatelliteStore;
+  readonly verifier: SatelliteTokenVerifier;
+  readonly audit: AuditLog;
+  readonly authenticate: AuthHook;
+  /** Failed redemptions per IP: a code is 60 bits, but guessing should still cost. */
+  readonly limiter: LoginLimiter;
+  readonly hubId: string;
+  readonly isOnline: (id: string) => boolean;
+  /** Closes a revoked satellite's open connection. */
+  readonly disconnect: (id: string, reason: string) => void;
+}
+
+export async function registerSatellitesApi<L extends FastifyBaseLogger>(
+  app: FastifyInstance<Server, IncomingMessage, ServerResponse, L>,
+  options: SatellitesApiOptions,
+): Promise<void> {
+  const { codes, satellites, audit, limiter } = options;
+
+  await app.register(async (admin) => {
+    admin.addHook('onRequest', options.authenticate);
+
+    admin.post<{ Body: Static<typeof CodeBody> }>(
+      '/v1/satellites/enrollment-codes',
+      { schema: { body: CodeBody } },
+      async (req, reply) => {
+        const p = principalOf(req);
+        requireRole(p, 'admin');
+        const { room, name, satelliteId, ttlMinutes } = req.body;
+        const made = await codes.create({
+          room,
+          name,
+          satelliteId,
+          ttlMs: ttlMinutes * 60_000,
+          createdBy: p.kind === 'user' ? p.user.id : 'api-key',
+        });
+        await audit.record({
+          action: 'enrollment-code',
+          outcome: 'ok',
+          actor: p.kind === 'user' ? p.user.id : 'api-key',
+          target: satelliteId ?? room,
+          ip: req.ip,
+        });
+        return reply
+          .status(201)
+          .send({ code: made.code, room: made.room, expiresAt: made.expiresAt.toISOString() });
+      },
+    );
+
+    admin.get('/v1/satellites', async (req) => {
+      principalOf(req);
+      return {
+        satellites: (await satellites.list()).map((s) => ({
+          id: s.id,
+          name: s.name,
+          room: s.room,
+          enrolledAt: s.enrolledAt.toISOString(),
+          revokedAt: s.revokedAt?.toISOString() ?? null,
+          online: options.isOnline(s.id),
+        })),
+      };
+    });
+
+    admin.delete<{ Params: Static<typeof IdParams> }>(
+      '/v1/satellites/:id',
+      { schema: { params: IdParams } },
+      async (req, reply) => {
+        const p = principalOf(req);
+        requireRole(p, 'admin');
+        const { id } = req.params;
+        if (!(await satellites.revoke(id)))
+          throw new AppError('not-found', `no enrolled satellite "${id}"`);
+        options.disconnect(id, 'revoked');
+        await audit.record({
+          action: 'satellite-revoke',
+          outcome: 'ok',
+          actor: p.kind === 'user' ? p.user.id : 'api-key',
+          target: id,
+          ip: req.ip,
+        });
+        return reply.status(204).send();
+      },
+    );
+  });
+
+  await app.register(async (open) => {
+    open.setErrorHandler((err, _req, reply) => {
+      if (err instanceof RateLimited) void reply.header('retry-after', String(err.retryAfterS));
+      throw err;
+    });
+
+    open.post<{ Body: Static<typeof EnrollBody> }>(
+      '/v1/satellites/enroll',
+      { schema: { body: EnrollBody } },
+      async (req, reply) => {
+        const key = `ip:${req.ip}` as const;
+        const wait = limiter.retryAfterS([key]);
+        if (wait > 0) throw new RateLimited(wait);
+        const { code, id, name, publicKey } = req.body;
+        try {
+          const sat = await codes.redeem(code, { id, name, publicKey });
+          await audit.record({
+            action: 'satellite-enroll',
+            outcome: 'ok',
+            actor: `satellite:${id}`,
+            target: id,
+            ip: req.ip,
+          });
+          return await reply
+            .status(201)
+            .send({ id: sat.id, name: sat.name, room: sat.room, hubId: options.hubId });
+        } catch (err) {
+          if (err instanceof AppError && err.code.startsWith('auth-')) {
+            limiter.fail([key]);
+            await audit.record({
+              action: 'satellite-enroll',
+              outcome: 'denied',
+              target: id,
+              ip: req.ip,
+              details: { reason: err.code },
+            });
+          }
+          throw err;
+        }
+      },
+    );
+
+    // Rotation: the satellite proves its current key with a token it signed, then swaps keys.
+    open.post<{ Params: Static<typeof IdParams>; Body: Static<typeof KeyBody> }>(
+      '/v1/satellites/:id/key',
+      { schema: { params: IdParams, body: KeyBody } },
+      async (req, reply) => {
+        const token = /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? '')?.[1];
+        const sat = await options.verifier.verify(token);
+        if (sat.id !== req.params.id)
+          throw new AppError('forbidden', 'a satellite may rotate only its own key');
+        await checkPublicKey(req.body.publicKey);
+        if (!(await satellites.rotateKey(sat.id, req.body.publicKey)))
+          throw new AppError('satellite-revoked', `satellite "${sat.id}" is revoked`);
+        await audit.record({
+          action: 'satellite-key-rotate',
+          outcome: 'ok',
+          actor: `satellite:${sat.id}`,
+          target: sat.id,
+          ip: req.ip,
+        });
+        return reply.status(204).send();
+      },
+    );
+  });
+}
