@@ -5,7 +5,7 @@
 import { concatPcm, rms } from '@jarvis/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectedLink, nextAnnouncement } from '../support/announcements.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { createFirstAdmin, startStack, type Stack } from '../support/stack.js';
 
 const KEY = 'home-api-test-key-0123456789';
 let stack: Stack;
@@ -55,16 +55,7 @@ describe('home API keys', () => {
       const res = await get(KEY);
       expect(res.status).toBe(401);
       expect(await res.json()).toMatchObject({ code: 'auth-invalid' });
-      const setup = await fetch(`${bare.hub.url()}/v1/setup`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          token: bare.setupToken(),
-          username: 'admin',
-          password: 'a long enough passphrase',
-        }),
-      });
-      const { accessToken } = (await setup.json()) as { accessToken: string };
+      const accessToken = await createFirstAdmin(bare);
       expect((await get(accessToken)).status).toBe(200);
     } finally {
       await bare.close();

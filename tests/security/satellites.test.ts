@@ -4,25 +4,17 @@
  * connected; key rotation by a satellite that cannot prove its old key.
  */
 import { TokenSigner } from '@jarvis/satellite';
-import { exportPKCS8, exportSPKI, generateKeyPair } from 'jose';
+import { exportSPKI, generateKeyPair } from 'jose';
+import { generateSatelliteKeys } from '../../provisioning/src/keys.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectedLink } from '../support/announcements.js';
-import { linkFor, startStack, type Stack } from '../support/stack.js';
+import { createFirstAdmin, linkFor, startStack, type Stack } from '../support/stack.js';
 
 let stack: Stack;
 let adminToken: string;
 beforeAll(async () => {
   stack = await startStack({ config: { auth: { loginMaxFailuresPerIp: 6 } } });
-  const res = await fetch(`${stack.hub.url()}/v1/setup`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      token: stack.setupToken(),
-      username: 'admin',
-      password: 'admin passphrase here',
-    }),
-  });
-  adminToken = ((await res.json()) as { accessToken: string }).accessToken;
+  adminToken = await createFirstAdmin(stack);
 });
 afterAll(async () => {
   await stack?.close();
@@ -41,16 +33,7 @@ async function call(path: string, init: { method?: string; body?: unknown; token
   return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
 }
 
-async function keys() {
-  const { privateKey, publicKey } = await generateKeyPair('EdDSA', {
-    crv: 'Ed25519',
-    extractable: true,
-  });
-  return {
-    privateKeyPem: await exportPKCS8(privateKey),
-    publicKeyPem: await exportSPKI(publicKey),
-  };
-}
+const keys = generateSatelliteKeys;
 
 const newCode = async (body: Record<string, unknown>) => {
   const r = await call('/v1/satellites/enrollment-codes', { token: adminToken, body });

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { exportPKCS8, exportSPKI, generateKeyPair } from 'jose';
+import { generateSatelliteKeys } from '../../provisioning/src/keys.js';
 import { pino, type Logger } from 'pino';
 import { parseConfig, startHub, type Engines, type Hub, type SessionRecord } from '@jarvis/hub';
 import type { AudioChunk, DownEvent, WavAudio } from '@jarvis/protocol';
@@ -116,12 +116,7 @@ export async function startStack(
     log,
     mqtt,
     async enroll(id, room) {
-      const { privateKey, publicKey } = await generateKeyPair('EdDSA', {
-        crv: 'Ed25519',
-        extractable: true,
-      });
-      const publicKeyPem = await exportSPKI(publicKey);
-      const privateKeyPem = await exportPKCS8(privateKey);
+      const { privateKeyPem, publicKeyPem } = await generateSatelliteKeys();
       await hub.satellites.enroll({ id, name: `${room} satellite`, room, publicKey: publicKeyPem });
       return {
         id,
@@ -249,4 +244,18 @@ export async function runExchange(
     ...(record ? { record } : {}),
     ...(reply ? { reply } : {}),
   };
+}
+
+/** Creates the first admin with the stack's setup token; returns its access token. */
+export async function createFirstAdmin(
+  stack: Stack,
+  admin = { username: 'admin', password: 'admin passphrase here' },
+): Promise<string> {
+  const res = await fetch(`${stack.hub.url()}/v1/setup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token: stack.setupToken(), ...admin }),
+  });
+  if (res.status !== 201) throw new Error(`setup failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { accessToken: string }).accessToken;
 }

@@ -7,9 +7,9 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AuditLog } from '../audit/audit-log.js';
 import { MAX_PASSWORD_CHARS } from '../auth/passwords.js';
-import { RateLimited, requireRole, type UserAuth } from '../auth/user-auth.js';
+import { requireRole, type UserAuth } from '../auth/user-auth.js';
 import { USERNAME_PATTERN } from '../auth/users.js';
-import { principalOf, type AuthHook } from './request-auth.js';
+import { principalOf, sendRetryAfter, type AuthHook } from './request-auth.js';
 
 const Username = Type.String({ pattern: USERNAME_PATTERN });
 const Password = Type.String({ minLength: 1, maxLength: MAX_PASSWORD_CHARS * 4 });
@@ -56,11 +56,7 @@ export async function registerAuthApi<L extends FastifyBaseLogger>(
   const { userAuth, audit, authenticate } = options;
 
   await app.register(async (open) => {
-    // A locked-out login says when to come back (RFC 6585 §4).
-    open.setErrorHandler((err, _req, reply) => {
-      if (err instanceof RateLimited) void reply.header('retry-after', String(err.retryAfterS));
-      throw err;
-    });
+    sendRetryAfter(open);
 
     open.post<{ Body: Static<typeof SetupBody> }>(
       '/v1/setup',

@@ -2,9 +2,9 @@
  * Who an API request comes from: a user's access token, or one of the integration API keys.
  * Used as an onRequest hook, so nothing is read or parsed for a stranger.
  */
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { Principal, UserAuth } from '../auth/user-auth.js';
+import { RateLimited, type Principal, type UserAuth } from '../auth/user-auth.js';
 import { AppError } from '../errors.js';
 import { bearerKeyCheck } from './api-keys.js';
 
@@ -44,4 +44,12 @@ export function requestAuthenticator(options: {
       throw err;
     }
   };
+}
+
+/** A scope whose refusals for too many attempts say when to come back (RFC 6585 §4). */
+export function sendRetryAfter(scope: FastifyInstance): void {
+  scope.setErrorHandler((err, _req, reply) => {
+    if (err instanceof RateLimited) void reply.header('retry-after', String(err.retryAfterS));
+    throw err;
+  });
 }

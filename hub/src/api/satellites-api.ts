@@ -11,10 +11,10 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { MAX_PUBLIC_KEY_CHARS, checkPublicKey, type EnrollmentCodes } from '../auth/enrollment.js';
 import type { LoginLimiter } from '../auth/login-limiter.js';
 import type { SatelliteTokenVerifier } from '../auth/satellite-token.js';
-import { RateLimited, requireRole } from '../auth/user-auth.js';
+import { RateLimited, actorOf, requireRole } from '../auth/user-auth.js';
 import { AppError } from '../errors.js';
 import type { SatelliteStore } from '../storage/satellites.js';
-import { principalOf, type AuthHook } from './request-auth.js';
+import { principalOf, sendRetryAfter, type AuthHook } from './request-auth.js';
 
 const SatelliteId = Type.String({ pattern: SATELLITE_ID_PATTERN });
 const Room = Type.String({ minLength: 1, maxLength: 64, pattern: "^[\\p{L}\\p{N}' -]+$" });
@@ -78,12 +78,12 @@ export async function registerSatellitesApi<L extends FastifyBaseLogger>(
           name,
           satelliteId,
           ttlMs: ttlMinutes * 60_000,
-          createdBy: p.kind === 'user' ? p.user.id : 'api-key',
+          createdBy: actorOf(p),
         });
         await audit.record({
           action: 'enrollment-code',
           outcome: 'ok',
-          actor: p.kind === 'user' ? p.user.id : 'api-key',
+          actor: actorOf(p),
           target: satelliteId ?? room,
           ip: req.ip,
         });
@@ -120,7 +120,7 @@ export async function registerSatellitesApi<L extends FastifyBaseLogger>(
         await audit.record({
           action: 'satellite-revoke',
           outcome: 'ok',
-          actor: p.kind === 'user' ? p.user.id : 'api-key',
+          actor: actorOf(p),
           target: id,
           ip: req.ip,
         });
@@ -130,10 +130,7 @@ export async function registerSatellitesApi<L extends FastifyBaseLogger>(
   });
 
   await app.register(async (open) => {
-    open.setErrorHandler((err, _req, reply) => {
-      if (err instanceof RateLimited) void reply.header('retry-after', String(err.retryAfterS));
-      throw err;
-    });
+    sendRetryAfter(open);
 
     open.post<{ Body: Static<typeof EnrollBody> }>(
       '/v1/satellites/enroll',

@@ -173,7 +173,7 @@ export class UserAuth {
     await this.deps.audit.record({
       action: 'user-create',
       outcome: 'ok',
-      actor: principal.kind === 'user' ? principal.user.id : 'api-key',
+      actor: actorOf(principal),
       target: created.id,
       ip,
       details: { username: created.username, role: created.role },
@@ -230,6 +230,9 @@ export class RateLimited extends AppError {
     super('rate-limited', `too many failed attempts: try again in ${retryAfterS} s`, true);
   }
 }
+
+/** How the audit log names a principal. */
+export const actorOf = (p: Principal): string => (p.kind === 'user' ? p.user.id : 'api-key');
 
 /** @throws AppError('forbidden') unless the principal is a user with `role` (admins pass all). */
 export function requireRole(principal: Principal, role: Role): void {
