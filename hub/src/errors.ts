@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'forbidden'
   | 'conflict'
   | 'rate-limited'
+  | 'totp-required'
   | 'engine-unavailable'
   | 'engine-timeout'
   | 'engine-protocol'
@@ -43,6 +44,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   forbidden: 403,
   conflict: 409,
   'rate-limited': 429,
+  'totp-required': 401,
   'engine-unavailable': 503,
   'engine-timeout': 504,
   'engine-protocol': 502,

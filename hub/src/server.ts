@@ -10,6 +10,8 @@ import { startLiveDevices } from './devices/live-devices.js';
 import { readApiKeys } from './api/api-keys.js';
 import { registerAuthApi } from './api/auth-api.js';
 import { registerHomeApi } from './api/home-api.js';
+import { registerMqttApi } from './api/mqtt-api.js';
+import { checkRate, MemoryRateStore, redisRateStore, type RateStore } from './api/rate-limit.js';
 import { registerSatellitesApi } from './api/satellites-api.js';
 import { EnrollmentCodes } from './auth/enrollment.js';
 import { registerHttpHygiene } from './api/http-hygiene.js';
@@ -19,7 +21,7 @@ import { AccessTokens } from './auth/access-tokens.js';
 import { readAuthSecret } from './auth/auth-secret.js';
 import { LoginLimiter } from './auth/login-limiter.js';
 import { RefreshTokens } from './auth/refresh-tokens.js';
-import { UserAuth } from './auth/user-auth.js';
+import { RateLimited, UserAuth } from './auth/user-auth.js';
 import { UserStore } from './auth/users.js';
 import { startSpeechServices } from './api/speech-services.js';
 import { createEngines, wakeEngineFactory, type Engines } from './engines/registry.js';
@@ -27,7 +29,15 @@ import { AppError } from './errors.js';
 import { CLOSE, SatelliteConnection, type ConnectionHooks } from './gateway/connection.js';
 import { IntentMatcher, loadTemplates } from './intents/intents.js';
 import { HubMetrics } from './metrics/metrics.js';
-import { connectExternalBroker, startEmbeddedBroker, type MqttBus } from './mqtt/bus.js';
+import { TOPIC_PREFIX } from '@jarvis/protocol';
+import { firstIdentity, satelliteLogin } from './mqtt/acl.js';
+import {
+  configUsers,
+  connectExternalBroker,
+  startEmbeddedBroker,
+  type MqttBus,
+} from './mqtt/bus.js';
+import { MqttCredentials } from './mqtt/credentials.js';
 import { startSatelliteStates, withoutOwnEntities } from './mqtt/satellite-state.js';
 import { startAnnouncements } from './announcements/announcements.js';
 import { createOllamaLlm } from './engines/llm/ollama.js';
@@ -83,6 +93,12 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const homeApiKeys = await readApiKeys(env['JARVIS_API_KEYS'], config.api.keysFile, 'home API');
   const authSecret = await readAuthSecret({ file: config.auth.secretFile, env, log });
   const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const satellites = new SatelliteStore(db);
+  const verifier = new SatelliteTokenVerifier({
+    audience: config.hubId,
+    lookup: (id) => satellites.get(id),
+  });
+  const mqttCredentials = new MqttCredentials(db);
   const bus = config.mqtt.url
     ? await connectExternalBroker({
         url: config.mqtt.url,
@@ -94,7 +110,11 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     : await startEmbeddedBroker({
         host: config.mqtt.host,
         port: config.mqtt.port,
-        users: config.mqtt.users,
+        identify: firstIdentity(
+          configUsers(config.mqtt.users),
+          satelliteLogin((token) => verifier.verify(token), TOPIC_PREFIX),
+          (username, password) => mqttCredentials.identify(username, password),
+        ),
         log,
       });
   const devices = new DeviceRegistry(config.devices);
@@ -126,7 +146,6 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         },
       })
     : undefined;
-  const satellites = new SatelliteStore(db);
   // Rooms with a satellite join the device rooms voice commands can name ("tell the nursery …");
   // one the recogniser cannot say is left out, and the grammar stays what it was.
   const satelliteRooms = new Set<string>();
@@ -164,10 +183,6 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   };
   learnRooms((await satellites.list()).filter((s) => s.revokedAt === null).map((s) => s.room));
   const sessions = new SessionStore(db);
-  const verifier = new SatelliteTokenVerifier({
-    audience: config.hubId,
-    lookup: (id) => satellites.get(id),
-  });
   const listeners: ((r: Awaited<VoiceSession['done']>) => void)[] = [];
 
   const online = new Map<string, SatelliteConnection>();
@@ -341,7 +356,16 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   });
 
   registerHttpHygiene(app, { corsOrigins: config.corsOrigins });
+  // Past a rate limit: say when to come back (RFC 6585 §4).
+  const rates: RateStore = config.rateLimit.redisUrl
+    ? await redisRateStore(config.rateLimit.redisUrl, log.child({ component: 'rate-limit' }))
+    : new MemoryRateStore();
+  app.addHook('onRequest', async (req) => {
+    if (req.url.startsWith('/v1/'))
+      await checkRate(rates, `ip:${req.ip}`, config.rateLimit.perIpPerMinute);
+  });
   app.setErrorHandler((err, _req, reply) => {
+    if (err instanceof RateLimited) void reply.header('retry-after', String(err.retryAfterS));
     if (err instanceof AppError) return reply.status(err.httpStatus).send(err.toWire());
     const status = (err as { statusCode?: number }).statusCode ?? 500;
     return reply.status(status).send({
@@ -406,8 +430,20 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     }),
     log: log.child({ component: 'auth' }),
   });
-  const authenticate = requestAuthenticator({ userAuth, apiKeys: homeApiKeys, log });
+  const authenticate = requestAuthenticator({
+    userAuth,
+    apiKeys: homeApiKeys,
+    log,
+    limitUser: (id) => checkRate(rates, `user:${id}`, config.rateLimit.perUserPerMinute),
+  });
   await registerAuthApi(app, { userAuth, audit, authenticate });
+  await registerMqttApi(app, {
+    credentials: mqttCredentials,
+    bus,
+    audit,
+    authenticate,
+    reserved: config.mqtt.users.map((u) => u.username),
+  });
   await registerSatellitesApi(app, {
     codes: new EnrollmentCodes(db, satellites),
     satellites,
@@ -421,7 +457,10 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     }),
     hubId: config.hubId,
     isOnline: (id) => online.has(id),
-    disconnect: (id, reason) => online.get(id)?.close(CLOSE.revoked, reason),
+    disconnect: (id, reason) => {
+      online.get(id)?.close(CLOSE.revoked, reason);
+      bus.disconnectIdentity?.(`satellite:${id}`);
+    },
   });
   await registerHomeApi(app, {
     authenticate,
@@ -466,6 +505,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       await memory?.close();
       await llm?.close();
       await app.close();
+      await rates.close();
       await Promise.allSettled([engines.stt.close(), engines.tts.close(), engines.vad.close()]);
       await satelliteStates.close();
       await bus.close();

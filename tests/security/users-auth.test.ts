@@ -6,6 +6,7 @@
  */
 import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stepAt, totpCode } from '../../hub/src/auth/totp.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 const SECRET = 'users-auth-test-secret-0123456789abcdef';
@@ -55,7 +56,7 @@ async function call(
     headers: res.headers,
   };
 }
-const login = (who: { username: string; password: string }) =>
+const login = (who: { username: string; password: string; totp?: string }) =>
   call('/v1/auth/login', { body: who });
 const tokensOf = (r: { body: Record<string, unknown> }) => r.body as unknown as Tokens;
 
@@ -228,6 +229,36 @@ describe('sessions', () => {
     expect((await login(ADMIN)).status).toBe(401);
     admin = tokensOf(await login({ username: 'alice', password: 'a brand new passphrase' }));
     expect(admin.accessToken).toBeTruthy();
+  });
+});
+
+describe('two-factor login', () => {
+  it('needs-a-fresh-code-once-turned-on-and-refuses-replays', async () => {
+    const carol = { username: 'carol', password: 'carol has two factors' };
+    await call('/v1/users', { token: admin.accessToken, body: { ...carol, role: 'member' } });
+    const session = tokensOf(await login(carol));
+    const setup = await call('/v1/auth/totp', { method: 'POST', token: session.accessToken });
+    expect(setup.status).toBe(200);
+    const secret = setup.body['secret'] as string;
+    expect(setup.body['uri']).toContain(`secret=${secret}`);
+    // One step fixed for the whole test: a code stays good one step either side of now.
+    const step = stepAt(Date.now());
+    const code = (offset = 0) => totpCode(secret, step + offset);
+    expect(
+      await call('/v1/auth/totp/enable', { token: session.accessToken, body: { code: '000000' } }),
+    ).toMatchObject({ status: 401 });
+    expect(
+      (await call('/v1/auth/totp/enable', { token: session.accessToken, body: { code: code() } }))
+        .status,
+    ).toBe(204);
+    // The password alone no longer logs in; a wrong code or the used one neither.
+    expect(await login(carol)).toMatchObject({ status: 401, body: { code: 'totp-required' } });
+    expect(await login({ ...carol, totp: '123456' })).toMatchObject({ status: 401 });
+    expect((await login({ ...carol, totp: code() })).status).toBe(401); // used to enable
+    const next = await login({ ...carol, totp: code(1) });
+    expect(next.status).toBe(200);
+    expect((await login({ ...carol, totp: code(1) })).status).toBe(401); // replay
+    expect(await login({ ...carol, totp: 'abcdef' })).toMatchObject({ status: 400 });
   });
 });
 

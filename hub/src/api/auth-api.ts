@@ -9,7 +9,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { MAX_PASSWORD_CHARS } from '../auth/passwords.js';
 import { requireRole, type UserAuth } from '../auth/user-auth.js';
 import { USERNAME_PATTERN } from '../auth/users.js';
-import { principalOf, sendRetryAfter, type AuthHook } from './request-auth.js';
+import { principalOf, type AuthHook } from './request-auth.js';
 
 const Username = Type.String({ pattern: USERNAME_PATTERN });
 const Password = Type.String({ minLength: 1, maxLength: MAX_PASSWORD_CHARS * 4 });
@@ -19,10 +19,18 @@ const SetupBody = Type.Object(
   { token: Type.String({ minLength: 1, maxLength: 200 }), username: Username, password: Password },
   strict,
 );
+const TotpCode = Type.String({ pattern: '^[0-9]{6}$' });
 const LoginBody = Type.Object(
-  { username: Type.String({ minLength: 1, maxLength: 64 }), password: Password },
+  {
+    username: Type.String({ minLength: 1, maxLength: 64 }),
+    password: Password,
+    /** The authenticator app's code, for a user with two-factor login on. */
+    totp: Type.Optional(TotpCode),
+  },
   strict,
 );
+const TotpEnableBody = Type.Object({ code: TotpCode }, strict);
+const TotpDisableBody = Type.Object({ password: Password, code: TotpCode }, strict);
 const RefreshBody = Type.Object(
   { refreshToken: Type.String({ minLength: 1, maxLength: 200 }) },
   strict,
@@ -56,8 +64,6 @@ export async function registerAuthApi<L extends FastifyBaseLogger>(
   const { userAuth, audit, authenticate } = options;
 
   await app.register(async (open) => {
-    sendRetryAfter(open);
-
     open.post<{ Body: Static<typeof SetupBody> }>(
       '/v1/setup',
       { schema: { body: SetupBody } },
@@ -69,7 +75,7 @@ export async function registerAuthApi<L extends FastifyBaseLogger>(
     open.post<{ Body: Static<typeof LoginBody> }>(
       '/v1/auth/login',
       { schema: { body: LoginBody } },
-      async (req) => userAuth.login(req.body.username, req.body.password, req.ip),
+      async (req) => userAuth.login(req.body.username, req.body.password, req.ip, req.body.totp),
     );
     open.post<{ Body: Static<typeof RefreshBody> }>(
       '/v1/auth/refresh',
@@ -97,6 +103,23 @@ export async function registerAuthApi<L extends FastifyBaseLogger>(
       async (req, reply) => {
         const { currentPassword, newPassword } = req.body;
         await userAuth.changePassword(principalOf(req), currentPassword, newPassword, req.ip);
+        return reply.status(204).send();
+      },
+    );
+    scope.post('/v1/auth/totp', async (req) => userAuth.totpSetup(principalOf(req)));
+    scope.post<{ Body: Static<typeof TotpEnableBody> }>(
+      '/v1/auth/totp/enable',
+      { schema: { body: TotpEnableBody } },
+      async (req, reply) => {
+        await userAuth.totpEnable(principalOf(req), req.body.code, req.ip);
+        return reply.status(204).send();
+      },
+    );
+    scope.post<{ Body: Static<typeof TotpDisableBody> }>(
+      '/v1/auth/totp/disable',
+      { schema: { body: TotpDisableBody } },
+      async (req, reply) => {
+        await userAuth.totpDisable(principalOf(req), req.body.password, req.body.code, req.ip);
         return reply.status(204).send();
       },
     );

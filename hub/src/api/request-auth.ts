@@ -2,9 +2,9 @@
  * Who an API request comes from: a user's access token, or one of the integration API keys.
  * Used as an onRequest hook, so nothing is read or parsed for a stranger.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { RateLimited, type Principal, type UserAuth } from '../auth/user-auth.js';
+import type { Principal, UserAuth } from '../auth/user-auth.js';
 import { AppError } from '../errors.js';
 import { bearerKeyCheck } from './api-keys.js';
 
@@ -23,6 +23,8 @@ export function requestAuthenticator(options: {
   readonly userAuth: UserAuth;
   readonly apiKeys: readonly string[];
   readonly log: Logger;
+  /** Counts a signed-in user's request against their rate limit; throws past it. */
+  readonly limitUser?: (userId: string) => Promise<void>;
 }): AuthHook {
   const isKey = bearerKeyCheck(options.apiKeys);
   return async (req, reply) => {
@@ -36,20 +38,15 @@ export function requestAuthenticator(options: {
       principals.set(req, { kind: 'api-key' });
       return;
     }
+    let principal: Principal;
     try {
-      principals.set(req, await options.userAuth.authenticate(token));
+      principal = await options.userAuth.authenticate(token);
     } catch (err) {
       options.log.warn({ ip: req.ip, url: req.url }, 'request refused: invalid token');
       void reply.header('www-authenticate', 'Bearer realm="jarvis", error="invalid_token"');
       throw err;
     }
+    if (principal.kind === 'user') await options.limitUser?.(principal.user.id);
+    principals.set(req, principal);
   };
-}
-
-/** A scope whose refusals for too many attempts say when to come back (RFC 6585 §4). */
-export function sendRetryAfter(scope: FastifyInstance): void {
-  scope.setErrorHandler((err, _req, reply) => {
-    if (err instanceof RateLimited) void reply.header('retry-after', String(err.retryAfterS));
-    throw err;
-  });
 }

@@ -14,7 +14,7 @@ import type { SatelliteTokenVerifier } from '../auth/satellite-token.js';
 import { RateLimited, actorOf, requireRole } from '../auth/user-auth.js';
 import { AppError } from '../errors.js';
 import type { SatelliteStore } from '../storage/satellites.js';
-import { principalOf, sendRetryAfter, type AuthHook } from './request-auth.js';
+import { principalOf, type AuthHook } from './request-auth.js';
 
 const SatelliteId = Type.String({ pattern: SATELLITE_ID_PATTERN });
 const Room = Type.String({ minLength: 1, maxLength: 64, pattern: "^[\\p{L}\\p{N}' -]+$" });
@@ -130,8 +130,6 @@ export async function registerSatellitesApi<L extends FastifyBaseLogger>(
   });
 
   await app.register(async (open) => {
-    sendRetryAfter(open);
-
     open.post<{ Body: Static<typeof EnrollBody> }>(
       '/v1/satellites/enroll',
       { schema: { body: EnrollBody } },

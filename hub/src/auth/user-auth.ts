@@ -11,6 +11,7 @@ import type { AccessTokens } from './access-tokens.js';
 import type { LimiterKey, LoginLimiter } from './login-limiter.js';
 import { checkPasswordPolicy, decoyHash, hashPassword, verifyPassword } from './passwords.js';
 import type { RefreshTokens } from './refresh-tokens.js';
+import { matchTotp, newTotpSecret, otpauthUri } from './totp.js';
 import type { Role, User, UserStore } from './users.js';
 
 export interface Tokens {
@@ -41,8 +42,13 @@ export class UserAuth {
       readonly audit: AuditLog;
       readonly limiter: LoginLimiter;
       readonly log: Logger;
+      readonly now?: () => number;
     },
   ) {}
+
+  private now(): number {
+    return (this.deps.now ?? Date.now)();
+  }
 
   /**
    * With no user yet, makes the one-time setup token and hands it to `show` (printed at start);
@@ -82,7 +88,7 @@ export class UserAuth {
     return this.startSession(user);
   }
 
-  async login(username: string, password: string, ip: string): Promise<Tokens> {
+  async login(username: string, password: string, ip: string, totp?: string): Promise<Tokens> {
     const keys: LimiterKey[] = [`ip:${ip}`, `user:${username}`];
     const wait = this.deps.limiter.retryAfterS(keys);
     if (wait > 0) {
@@ -103,9 +109,95 @@ export class UserAuth {
       await this.deps.audit.record({ action: 'login', outcome: 'denied', target: username, ip });
       throw new AppError('auth-invalid', 'wrong username or password');
     }
+    await this.secondFactor(found.user, totp, keys, ip);
     this.deps.limiter.succeed(`user:${username}`);
     await this.deps.audit.record({ action: 'login', outcome: 'ok', actor: found.user.id, ip });
     return this.startSession(found.user);
+  }
+
+  /** With TOTP on, the password alone is not enough: a fresh code must come with it. */
+  private async secondFactor(
+    user: User,
+    code: string | undefined,
+    keys: LimiterKey[],
+    ip: string,
+  ): Promise<void> {
+    const totp = await this.deps.users.totp(user.id);
+    if (!totp.enabled || !totp.secret) return;
+    if (code === undefined)
+      throw new AppError('totp-required', 'a one-time code from the authenticator app is needed');
+    const step = matchTotp(totp.secret, code, this.now(), totp.lastStep);
+    if (step === undefined || !(await this.deps.users.useTotpStep(user.id, step))) {
+      this.deps.limiter.fail(keys);
+      await this.deps.audit.record({
+        action: 'login',
+        outcome: 'denied',
+        target: user.username,
+        ip,
+        details: { reason: 'totp' },
+      });
+      throw new AppError('auth-invalid', 'wrong or used one-time code');
+    }
+  }
+
+  /** Starts TOTP for the caller: a secret to put in an authenticator app, pending a first code. */
+  async totpSetup(principal: Principal): Promise<{ secret: string; uri: string }> {
+    const user = requireUser(principal);
+    if ((await this.deps.users.totp(user.id)).enabled)
+      throw new AppError('conflict', 'two-factor login is on: turn it off first');
+    const secret = newTotpSecret();
+    await this.deps.users.setPendingTotp(user.id, secret);
+    return { secret, uri: otpauthUri(secret, user.username) };
+  }
+
+  /** Turns TOTP on once a code from the app proves it was set up. */
+  async totpEnable(principal: Principal, code: string, ip: string): Promise<void> {
+    const user = requireUser(principal);
+    const totp = await this.deps.users.totp(user.id);
+    const step = totp.secret ? matchTotp(totp.secret, code, this.now(), totp.lastStep) : undefined;
+    if (totp.enabled || step === undefined || !(await this.deps.users.useTotpStep(user.id, step))) {
+      await this.deps.audit.record({
+        action: 'totp-enable',
+        outcome: 'denied',
+        actor: user.id,
+        ip,
+      });
+      throw new AppError('auth-invalid', 'wrong one-time code, or no pending setup');
+    }
+    await this.deps.users.setTotpEnabled(user.id, true);
+    await this.deps.audit.record({ action: 'totp-enable', outcome: 'ok', actor: user.id, ip });
+  }
+
+  /** Turns TOTP off: the password and a current code both. */
+  async totpDisable(
+    principal: Principal,
+    password: string,
+    code: string,
+    ip: string,
+  ): Promise<void> {
+    const user = requireUser(principal);
+    const found = await this.deps.users.withHash(user.username);
+    const totp = await this.deps.users.totp(user.id);
+    const step =
+      totp.enabled && totp.secret
+        ? matchTotp(totp.secret, code, this.now(), totp.lastStep)
+        : undefined;
+    if (
+      !found ||
+      !(await verifyPassword(password, found.passwordHash)) ||
+      step === undefined ||
+      !(await this.deps.users.useTotpStep(user.id, step))
+    ) {
+      await this.deps.audit.record({
+        action: 'totp-disable',
+        outcome: 'denied',
+        actor: user.id,
+        ip,
+      });
+      throw new AppError('auth-invalid', 'wrong password or one-time code');
+    }
+    await this.deps.users.setTotpEnabled(user.id, false);
+    await this.deps.audit.record({ action: 'totp-disable', outcome: 'ok', actor: user.id, ip });
   }
 
   async refresh(refreshToken: string, ip: string): Promise<Tokens> {
@@ -224,11 +316,19 @@ export class UserAuth {
   }
 }
 
-/** Too many failed logins; `retryAfterS` goes in the Retry-After header. */
+/** Too many attempts or requests; `retryAfterS` goes in the Retry-After header. */
 export class RateLimited extends AppError {
-  constructor(readonly retryAfterS: number) {
-    super('rate-limited', `too many failed attempts: try again in ${retryAfterS} s`, true);
+  constructor(
+    readonly retryAfterS: number,
+    what = 'too many failed attempts',
+  ) {
+    super('rate-limited', `${what}: try again in ${retryAfterS} s`, true);
   }
+}
+
+function requireUser(p: Principal): User {
+  if (p.kind !== 'user') throw new AppError('forbidden', 'this is for a signed-in user');
+  return p.user;
 }
 
 /** How the audit log names a principal. */

@@ -74,4 +74,46 @@ export class UserStore {
       [id, passwordHash],
     );
   }
+
+  async totp(
+    id: string,
+  ): Promise<{ secret: string | null; enabled: boolean; lastStep: number | null }> {
+    const rows = await this.db.query<{
+      totp_secret: string | null;
+      totp_enabled: boolean;
+      totp_last_step: number | string | null;
+    }>('SELECT totp_secret, totp_enabled, totp_last_step FROM users WHERE id = $1', [id]);
+    const r = rows[0];
+    return {
+      secret: r?.totp_secret ?? null,
+      enabled: r?.totp_enabled ?? false,
+      lastStep: r?.totp_last_step == null ? null : Number(r.totp_last_step),
+    };
+  }
+
+  /** A new, not yet confirmed secret (replaces a pending one). */
+  async setPendingTotp(id: string, secret: string): Promise<void> {
+    await this.db.query(
+      'UPDATE users SET totp_secret = $2, totp_enabled = false, totp_last_step = NULL WHERE id = $1',
+      [id, secret],
+    );
+  }
+
+  async setTotpEnabled(id: string, enabled: boolean): Promise<void> {
+    await this.db.query(
+      `UPDATE users SET totp_enabled = $2, totp_secret = CASE WHEN $2 THEN totp_secret END
+       WHERE id = $1`,
+      [id, enabled],
+    );
+  }
+
+  /** Marks a time step used; false when it (or a later one) already was: a replayed code. */
+  async useTotpStep(id: string, step: number): Promise<boolean> {
+    const rows = await this.db.query(
+      `UPDATE users SET totp_last_step = $2
+       WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2) RETURNING id`,
+      [id, step],
+    );
+    return rows.length > 0;
+  }
 }

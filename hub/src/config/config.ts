@@ -3,6 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import { AppError } from '../errors.js';
+import { isTopicFilter } from '../mqtt/acl.js';
 
 const DeviceSchema = Type.Object(
   {
@@ -15,10 +16,14 @@ const DeviceSchema = Type.Object(
   { additionalProperties: false },
 );
 
+const TopicFilters = Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 64 });
 const MqttUserSchema = Type.Object(
   {
     username: Type.String({ minLength: 1, maxLength: 64 }),
     password: Type.String({ minLength: 12, maxLength: 256 }),
+    /** Topic filters it may publish to / subscribe within; the whole broker when absent. */
+    publish: Type.Optional(TopicFilters),
+    subscribe: Type.Optional(TopicFilters),
   },
   { additionalProperties: false },
 );
@@ -216,6 +221,15 @@ export const ConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    /** Requests per minute to /v1 routes; counted in Redis when a URL is given (replicas share). */
+    rateLimit: Type.Object(
+      {
+        perIpPerMinute: Type.Integer({ minimum: 1, maximum: 100_000, default: 300 }),
+        perUserPerMinute: Type.Integer({ minimum: 1, maximum: 100_000, default: 600 }),
+        redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     /** Browser origins allowed to call the API from another origin (CORS); none by default. */
     corsOrigins: Type.Array(Type.String({ pattern: '^https?://[^/\\s]+$', maxLength: 200 }), {
       default: [],
@@ -278,6 +292,7 @@ const ENV: Record<string, { path: readonly string[]; number?: true }> = {
   JARVIS_QDRANT_URL: { path: ['memory', 'store', 'url'] },
   JARVIS_API_KEYS_FILE: { path: ['api', 'keysFile'] },
   JARVIS_AUTH_SECRET_FILE: { path: ['auth', 'secretFile'] },
+  JARVIS_REDIS_URL: { path: ['rateLimit', 'redisUrl'] },
 };
 
 function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
@@ -381,6 +396,9 @@ export function parseConfig(raw: unknown): Readonly<HubConfig> {
       );
     if (config.vad.commandSilenceMs > config.vad.silenceMs)
       problems.push('/vad/commandSilenceMs: must not exceed /vad/silenceMs');
+    for (const [i, u] of config.mqtt.users.entries())
+      for (const f of [...(u.publish ?? []), ...(u.subscribe ?? [])])
+        if (!isTopicFilter(f)) problems.push(`/mqtt/users/${i}: "${f}" is not a topic filter`);
     if (config.mqtt.url && !(config.mqtt.username && config.mqtt.password)) {
       problems.push(
         '/mqtt: an external broker needs username and password (JARVIS_MQTT_USERNAME/PASSWORD)',

@@ -2,7 +2,13 @@ import mqtt from 'mqtt';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMosquitto, type RunningServer } from '../../../tests/support/servers.js';
-import { connectExternalBroker, startEmbeddedBroker, topicMatches, type MqttBus } from './bus.js';
+import {
+  configUsers,
+  connectExternalBroker,
+  startEmbeddedBroker,
+  topicMatches,
+  type MqttBus,
+} from './bus.js';
 
 const log = pino({ level: 'silent' });
 const user = { username: 'light', password: 'correct-horse-battery' };
@@ -28,7 +34,12 @@ describe('topic filters', () => {
 describe('embedded broker', () => {
   let bus: MqttBus;
   beforeAll(async () => {
-    bus = await startEmbeddedBroker({ host: '127.0.0.1', port: 0, users: [user], log });
+    bus = await startEmbeddedBroker({
+      host: '127.0.0.1',
+      port: 0,
+      identify: configUsers([user]),
+      log,
+    });
   });
   afterAll(async () => {
     await bus?.close();

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
+import { mayPublish, maySubscribe, type MqttIdentify, type MqttIdentity } from './acl.js';
 
 export type MessageHandler = (topic: string, payload: Buffer) => void;
 
@@ -18,12 +19,17 @@ export interface MqttBus {
   /** `filter` may hold MQTT wildcards. */
   subscribe(filter: string, handler: MessageHandler): Promise<void>;
   connected(): boolean;
+  /** Embedded broker: closes the clients connected as this identity; how many there were. */
+  disconnectIdentity?(name: string): number;
   close(): Promise<void>;
 }
 
 export interface MqttUser {
   readonly username: string;
   readonly password: string;
+  /** Topic filters it may publish to / subscribe within; everything when absent. */
+  readonly publish?: readonly string[] | undefined;
+  readonly subscribe?: readonly string[] | undefined;
 }
 
 const digest = (s: string | Buffer): Buffer => createHash('sha256').update(s).digest();
@@ -48,33 +54,78 @@ interface RetainedStore {
 const retained = (broker: object): RetainedStore =>
   (broker as { persistence: RetainedStore }).persistence;
 
-/** Starts aedes on a TCP listener; only the configured users may connect (no anonymous clients). */
+/**
+ * Users from the config: their passwords compared in constant time; whole-broker access unless
+ * the config lists the topics they may publish and subscribe to.
+ */
+export function configUsers(users: readonly MqttUser[]): MqttIdentify {
+  // Compare digests, so the check takes the same time whatever the password's length.
+  const byName = new Map(users.map((u) => [u.username, { user: u, digest: digest(u.password) }]));
+  return (username, password) => {
+    const found = byName.get(username);
+    if (!found || !timingSafeEqual(found.digest, digest(password)))
+      return Promise.resolve(undefined);
+    return Promise.resolve({
+      name: `user:${username}`,
+      publish: found.user.publish ?? ['#'],
+      subscribe: found.user.subscribe ?? ['#'],
+    });
+  };
+}
+
+/**
+ * Starts aedes on a TCP listener. Every client must authenticate as an identity (no anonymous
+ * clients) and stays within its topics: a publish outside them is dropped and the client
+ * disconnected, a subscription outside them refused (SUBACK 0x80).
+ */
 export async function startEmbeddedBroker(options: {
   host: string;
   port: number;
-  users: readonly MqttUser[];
+  identify: MqttIdentify;
   log: Logger;
 }): Promise<MqttBus> {
   const { Aedes } = await import('aedes');
-  // Compare digests, so the check takes the same time whatever the password's length.
-  const users = new Map(options.users.map((u) => [u.username, digest(u.password)]));
+  const identities = new WeakMap<object, MqttIdentity>();
+  const clients = new Map<string, Set<{ close(): void }>>();
+  const refuse = (clientId: string, username: string | undefined) => {
+    options.log.warn({ clientId, username }, 'mqtt client refused: bad username or password');
+    return Object.assign(new Error('bad username or password'), { returnCode: 4 as const });
+  };
   const broker = await Aedes.createBroker({
     authenticate: (client, username, password, done) => {
-      const expected = username === undefined ? undefined : users.get(username);
-      const ok =
-        expected !== undefined &&
-        password !== undefined &&
-        timingSafeEqual(expected, digest(password));
-      if (!ok) {
-        options.log.warn(
-          { clientId: client.id, username },
-          'mqtt client refused: bad username or password',
-        );
-        const err = Object.assign(new Error('bad username or password'), { returnCode: 4 });
-        done(err, false);
+      if (username === undefined || password === undefined) {
+        done(refuse(client.id, username), false);
         return;
       }
-      done(null, true);
+      options.identify(username, password).then(
+        (identity) => {
+          if (!identity) return done(refuse(client.id, username), false);
+          identities.set(client, identity);
+          const set = clients.get(identity.name) ?? new Set();
+          set.add(client);
+          clients.set(identity.name, set);
+          client.once?.('close', () => set.delete(client));
+          done(null, true);
+        },
+        (err: unknown) => {
+          options.log.error({ err: (err as Error).message }, 'mqtt authentication failed');
+          done(refuse(client.id, username), false);
+        },
+      );
+    },
+    authorizePublish: (client, packet, done) => {
+      if (!client) return done(null); // the hub's own messages
+      const identity = identities.get(client);
+      if (identity && mayPublish(identity, packet.topic)) return done(null);
+      options.log.warn({ who: identity?.name, topic: packet.topic }, 'mqtt publish refused');
+      done(new Error("publish outside the client's topics"));
+    },
+    authorizeSubscribe: (client, sub, done) => {
+      if (!client) return done(null, sub);
+      const identity = identities.get(client);
+      if (identity && maySubscribe(identity, sub.topic)) return done(null, sub);
+      options.log.warn({ who: identity?.name, filter: sub.topic }, 'mqtt subscription refused');
+      done(null, null);
     },
   });
   const server: Server = createServer((socket) => broker.handle(socket));
@@ -139,6 +190,12 @@ export async function startEmbeddedBroker(options: {
       }
     },
     connected: () => !broker.closed,
+    disconnectIdentity: (name) => {
+      const open = [...(clients.get(name) ?? [])];
+      for (const c of open) c.close();
+      clients.delete(name);
+      return open.length;
+    },
     close: async () => {
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
