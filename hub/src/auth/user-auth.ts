@@ -126,8 +126,7 @@ export class UserAuth {
     if (!totp.enabled || !totp.secret) return;
     if (code === undefined)
       throw new AppError('totp-required', 'a one-time code from the authenticator app is needed');
-    const step = matchTotp(totp.secret, code, this.now(), totp.lastStep);
-    if (step === undefined || !(await this.deps.users.useTotpStep(user.id, step))) {
+    if (!(await this.useCode(user.id, totp, code))) {
       this.deps.limiter.fail(keys);
       await this.deps.audit.record({
         action: 'login',
@@ -154,18 +153,10 @@ export class UserAuth {
   async totpEnable(principal: Principal, code: string, ip: string): Promise<void> {
     const user = requireUser(principal);
     const totp = await this.deps.users.totp(user.id);
-    const step = totp.secret ? matchTotp(totp.secret, code, this.now(), totp.lastStep) : undefined;
-    if (totp.enabled || step === undefined || !(await this.deps.users.useTotpStep(user.id, step))) {
-      await this.deps.audit.record({
-        action: 'totp-enable',
-        outcome: 'denied',
-        actor: user.id,
-        ip,
-      });
-      throw new AppError('auth-invalid', 'wrong one-time code, or no pending setup');
-    }
+    const ok = !totp.enabled && (await this.useCode(user.id, totp, code));
+    await this.totpChanged(user, 'totp-enable', ok, ip);
+    if (!ok) throw new AppError('auth-invalid', 'wrong one-time code, or no pending setup');
     await this.deps.users.setTotpEnabled(user.id, true);
-    await this.deps.audit.record({ action: 'totp-enable', outcome: 'ok', actor: user.id, ip });
   }
 
   /** Turns TOTP off: the password and a current code both. */
@@ -178,26 +169,29 @@ export class UserAuth {
     const user = requireUser(principal);
     const found = await this.deps.users.withHash(user.username);
     const totp = await this.deps.users.totp(user.id);
-    const step =
-      totp.enabled && totp.secret
-        ? matchTotp(totp.secret, code, this.now(), totp.lastStep)
-        : undefined;
-    if (
-      !found ||
-      !(await verifyPassword(password, found.passwordHash)) ||
-      step === undefined ||
-      !(await this.deps.users.useTotpStep(user.id, step))
-    ) {
-      await this.deps.audit.record({
-        action: 'totp-disable',
-        outcome: 'denied',
-        actor: user.id,
-        ip,
-      });
-      throw new AppError('auth-invalid', 'wrong password or one-time code');
-    }
+    const ok =
+      found !== undefined &&
+      totp.enabled &&
+      (await verifyPassword(password, found.passwordHash)) &&
+      (await this.useCode(user.id, totp, code));
+    await this.totpChanged(user, 'totp-disable', ok, ip);
+    if (!ok) throw new AppError('auth-invalid', 'wrong password or one-time code');
     await this.deps.users.setTotpEnabled(user.id, false);
-    await this.deps.audit.record({ action: 'totp-disable', outcome: 'ok', actor: user.id, ip });
+  }
+
+  /** Checks a code against the user's secret and uses its time step up (no replay). */
+  private async useCode(
+    userId: string,
+    totp: { secret: string | null; lastStep: number | null },
+    code: string,
+  ): Promise<boolean> {
+    if (!totp.secret) return false;
+    const step = matchTotp(totp.secret, code, this.now(), totp.lastStep);
+    return step !== undefined && (await this.deps.users.useTotpStep(userId, step));
+  }
+
+  private totpChanged(user: User, action: string, ok: boolean, ip: string): Promise<void> {
+    return this.deps.audit.record({ action, outcome: ok ? 'ok' : 'denied', actor: user.id, ip });
   }
 
   async refresh(refreshToken: string, ip: string): Promise<Tokens> {
