@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 
 # Engines and test servers come from Debian: speech recognition, test voices, audio tools, brokers.
 PACKAGES=(pocketsphinx pocketsphinx-en-us libpocketsphinx3 pocketsphinx-testdata espeak-ng flite festival festvox-kallpc16k sox
-  mosquitto redis-server postgresql-15)
+  mosquitto redis-server postgresql-15 openssl)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import websocket from '@fastify/websocket';
 import { MAX_AUDIO_FRAME_BYTES, MAX_JSON_BYTES } from '@jarvis/protocol';
 import Fastify from 'fastify';
@@ -38,6 +40,7 @@ import {
   type MqttBus,
 } from './mqtt/bus.js';
 import { MqttCredentials } from './mqtt/credentials.js';
+import { loadTls, localCa } from './tls/local-ca.js';
 import { startSatelliteStates, withoutOwnEntities } from './mqtt/satellite-state.js';
 import { startAnnouncements } from './announcements/announcements.js';
 import { createOllamaLlm } from './engines/llm/ollama.js';
@@ -92,6 +95,16 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const env = options.env ?? process.env;
   const homeApiKeys = await readApiKeys(env['JARVIS_API_KEYS'], config.api.keysFile, 'home API');
   const authSecret = await readAuthSecret({ file: config.auth.secretFile, env, log });
+  const tls = config.tls.certFile
+    ? await loadTls(config.tls.certFile, config.tls.keyFile ?? '')
+    : config.tls.generate
+      ? await localCa(config.tls.dir, config.tls.hostnames)
+      : undefined;
+  if (tls)
+    log.info(
+      { fingerprint: tls.fingerprint },
+      tls.ca ? 'TLS on: satellites trust the local CA with this SHA-256 fingerprint' : 'TLS on',
+    );
   const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const satellites = new SatelliteStore(db);
   const verifier = new SatelliteTokenVerifier({
@@ -110,6 +123,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     : await startEmbeddedBroker({
         host: config.mqtt.host,
         port: config.mqtt.port,
+        ...(tls ? { tls: { key: tls.key, cert: tls.cert } } : {}),
         identify: firstIdentity(
           configUsers(config.mqtt.users),
           satelliteLogin((token) => verifier.verify(token), TOPIC_PREFIX),
@@ -346,6 +360,13 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   };
 
   const app = Fastify({
+    // HTTPS serves the same requests and responses: one server type for the routes' typings.
+    ...(tls
+      ? {
+          serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
+            createHttpsServer({ key: tls.key, cert: tls.cert }, handler) as unknown as Server,
+        }
+      : {}),
     loggerInstance: log.child({ component: 'http' }),
     bodyLimit: MAX_JSON_BYTES,
     // A field the schema does not know is an error to report, not something to drop quietly.
@@ -376,6 +397,11 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   });
 
   app.get('/health', () => ({ status: 'ok' }));
+  // The local CA for provisioning: public, and checked against the fingerprint the hub logs.
+  if (tls?.ca) {
+    const caPem = tls.ca;
+    app.get('/v1/tls/ca', (_req, reply) => reply.type('application/x-pem-file').send(caPem));
+  }
   app.get('/ready', async (_req, reply) => {
     const checks: Record<string, string> = {};
     await db.ping().then(
@@ -491,7 +517,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     url() {
       const addr = app.server.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.port;
-      return `http://${config.host}:${port}`;
+      return `${tls ? 'https' : 'http'}://${config.host}:${port}`;
     },
     timers,
     async close() {

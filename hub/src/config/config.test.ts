@@ -146,6 +146,22 @@ describe('hub config', () => {
     });
   });
 
+  it('takes-tls-files-or-a-local-ca-not-both', () => {
+    expect(parseConfig({}).tls).toMatchObject({
+      generate: false,
+      hostnames: ['localhost', '127.0.0.1'],
+    });
+    expect(() => parseConfig({ tls: { certFile: '/c.pem' } })).toThrow(
+      /certFile and keyFile go together/,
+    );
+    expect(() =>
+      parseConfig({ tls: { certFile: '/c.pem', keyFile: '/k.pem', generate: true } }),
+    ).toThrow(/either certFile\/keyFile or generate/);
+    expect(() => parseConfig({ tls: { generate: true, hostnames: ['bad host'] } })).toThrow(
+      /\/tls\/hostnames/,
+    );
+  });
+
   it('layers-file-then-environment-then-overrides', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'jarvis-cfg-'));
     const file = join(dir, 'hub.json');

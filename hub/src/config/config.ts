@@ -230,6 +230,22 @@ export const ConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    /** HTTPS/WSS (and MQTTS on the embedded broker): the user's certificate, or a local CA. */
+    tls: Type.Object(
+      {
+        certFile: Type.Optional(Type.String({ minLength: 1 })),
+        keyFile: Type.Optional(Type.String({ minLength: 1 })),
+        /** Make (once) a local CA and a hub certificate in `dir` for `hostnames`. */
+        generate: Type.Boolean({ default: false }),
+        dir: Type.String({ minLength: 1, default: '.data/tls' }),
+        hostnames: Type.Array(Type.String({ pattern: '^[A-Za-z0-9.:-]{1,253}$' }), {
+          minItems: 1,
+          maxItems: 20,
+          default: ['localhost', '127.0.0.1'],
+        }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     /** Browser origins allowed to call the API from another origin (CORS); none by default. */
     corsOrigins: Type.Array(Type.String({ pattern: '^https?://[^/\\s]+$', maxLength: 200 }), {
       default: [],
@@ -293,6 +309,8 @@ const ENV: Record<string, { path: readonly string[]; number?: true }> = {
   JARVIS_API_KEYS_FILE: { path: ['api', 'keysFile'] },
   JARVIS_AUTH_SECRET_FILE: { path: ['auth', 'secretFile'] },
   JARVIS_REDIS_URL: { path: ['rateLimit', 'redisUrl'] },
+  JARVIS_TLS_CERT_FILE: { path: ['tls', 'certFile'] },
+  JARVIS_TLS_KEY_FILE: { path: ['tls', 'keyFile'] },
 };
 
 function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
@@ -377,6 +395,10 @@ export function parseConfig(raw: unknown): Readonly<HubConfig> {
       problems.push(
         '/llm: the ollama engine needs url and model (JARVIS_LLM_URL, JARVIS_LLM_MODEL)',
       );
+    if ((config.tls.certFile === undefined) !== (config.tls.keyFile === undefined))
+      problems.push('/tls: certFile and keyFile go together');
+    if (config.tls.certFile && config.tls.generate)
+      problems.push('/tls: either certFile/keyFile or generate, not both');
     const { embeddings, store } = config.memory;
     if (
       embeddings.engine === 'ollama' &&

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
 import { mayPublish, maySubscribe, type MqttIdentify, type MqttIdentity } from './acl.js';
@@ -83,6 +84,8 @@ export async function startEmbeddedBroker(options: {
   port: number;
   identify: MqttIdentify;
   log: Logger;
+  /** MQTTS with this key and certificate. */
+  tls?: { key: string; cert: string };
 }): Promise<MqttBus> {
   const { Aedes } = await import('aedes');
   const identities = new WeakMap<object, MqttIdentity>();
@@ -128,7 +131,9 @@ export async function startEmbeddedBroker(options: {
       done(null, null);
     },
   });
-  const server: Server = createServer((socket) => broker.handle(socket));
+  const server: Server = options.tls
+    ? createTlsServer(options.tls, (socket) => broker.handle(socket))
+    : createServer((socket) => broker.handle(socket));
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) =>
       reject(new AppError('internal', `mqtt listener: ${err.message}`, false, { cause: err })),

@@ -81,6 +81,7 @@ async function main(): Promise<void> {
   );
   const link = new HubLink({
     hubUrl: config.hubUrl,
+    ...(config.caFile ? { ca: await readFile(config.caFile, 'utf8') } : {}),
     signer,
     log,
     hello: {

@@ -64,6 +64,8 @@ export const SatelliteConfigSchema = Type.Object(
     hubId: Type.String({ minLength: 1, default: 'jarvis-hub' }),
     satelliteId: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }),
     privateKeyFile: Type.String({ minLength: 1 }),
+    /** The hub's CA certificate (PEM), for a wss:// hub with its own local CA. */
+    caFile: Type.Optional(Type.String({ minLength: 1 })),
     logLevel: Type.String({ default: 'info' }),
     audio: Type.Object({ input: Input, output: Output }, { additionalProperties: false }),
     wake: Type.Object(

@@ -23,6 +23,8 @@ export interface HubLinkOptions {
   readonly hello: Omit<HelloEvent, 'type' | 'versions'>;
   readonly log: Logger;
   readonly backoff?: Backoff;
+  /** PEM of the CA the hub's certificate must chain to (the hub's local CA), for wss://. */
+  readonly ca?: string | undefined;
 }
 
 export interface HubLinkEvents {
@@ -95,6 +97,7 @@ export class HubLink extends EventEmitter<HubLinkEvents> {
     }
     const ws = new WebSocket(url, {
       headers: { authorization: `Bearer ${token}` },
+      ...(this.options.ca ? { ca: this.options.ca } : {}),
       maxPayload: 256 * 1024,
     });
     this.ws = ws;

@@ -1,0 +1,142 @@
+/**
+ * TLS with the hub's own local CA: HTTPS, WSS for a satellite that trusts the CA (and not for
+ * one that does not), MQTTS on the embedded broker, and the same CA after a restart.
+ */
+import { X509Certificate } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { get } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig, startHub, type Hub } from '@jarvis/hub';
+import { HubLink, TokenSigner } from '@jarvis/satellite';
+import mqtt from 'mqtt';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSatelliteKeys } from '../../provisioning/src/keys.js';
+
+const log = pino({ level: 'silent' });
+const broker = { username: 'bridge', password: 'bridge-password-123' };
+let dir: string;
+let hub: Hub;
+
+const start = () =>
+  startHub({
+    config: parseConfig({
+      host: '127.0.0.1',
+      port: 0,
+      logLevel: 'silent',
+      dataDir: 'memory://',
+      mqtt: { port: 0, users: [broker] },
+      tls: { generate: true, dir: join(dir, 'tls'), hostnames: ['localhost', '127.0.0.1'] },
+    }),
+    log,
+    env: {},
+    onSetupToken: () => undefined,
+  });
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'jarvis-tls-'));
+  hub = await start();
+});
+afterAll(async () => {
+  await hub?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function fetchCa(url: string, ca?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    get(url, ca ? { ca } : {}, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    }).once('error', reject);
+  });
+}
+
+/** Resolves 'ready' when the link gets its welcome, else 'failed' within the time. */
+function outcome(link: HubLink, ms = 3000): Promise<'ready' | 'failed'> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve('failed'), ms);
+    link.once('ready', () => {
+      clearTimeout(timer);
+      resolve('ready');
+    });
+  });
+}
+
+describe('TLS with a local CA', () => {
+  it('serves-https-with-the-ca-it-made-and-keeps-it-across-restarts', async () => {
+    expect(hub.url()).toMatch(/^https:\/\//);
+    const ca = await readFile(join(dir, 'tls', 'ca.crt'), 'utf8');
+    const served = await fetchCa(`${hub.url()}/v1/tls/ca`, ca);
+    expect(served).toMatchObject({ status: 200, body: ca });
+    const fingerprint = new X509Certificate(ca).fingerprint256;
+    // Without trusting the CA, a client refuses the hub.
+    await expect(fetchCa(`${hub.url()}/health`)).rejects.toThrow(
+      /self[- ]signed|unable to verify/i,
+    );
+    // Plain HTTP on the HTTPS port gets nowhere.
+    await expect(fetch(hub.url().replace('https', 'http') + '/health')).rejects.toThrow();
+    await hub.close();
+    hub = await start();
+    const again = await readFile(join(dir, 'tls', 'ca.crt'), 'utf8');
+    expect(new X509Certificate(again).fingerprint256).toBe(fingerprint);
+  });
+
+  it('lets-a-satellite-that-trusts-the-ca-in-and-no-other', async () => {
+    const keys = await generateSatelliteKeys();
+    await hub.satellites.enroll({
+      id: 'porch',
+      name: 'Porch',
+      room: 'porch',
+      publicKey: keys.publicKeyPem,
+    });
+    const ca = await readFile(join(dir, 'tls', 'ca.crt'), 'utf8');
+    const signer = await TokenSigner.fromPem(keys.privateKeyPem, 'porch', hub.config.hubId);
+    const make = (trusted: string | undefined) =>
+      new HubLink({
+        hubUrl: hub.url(),
+        ...(trusted ? { ca: trusted } : {}),
+        signer,
+        hello: {
+          satelliteId: 'porch',
+          capabilities: {
+            wakeWords: ['hey_jarvis'],
+            audioIn: { rate: 16000, width: 2, channels: 1 },
+            audioOut: true,
+            leds: false,
+          },
+        },
+        log,
+      });
+    const good = make(ca);
+    const ok = outcome(good);
+    good.start();
+    expect(await ok).toBe('ready');
+    await good.stop();
+    const other = await mkdtemp(join(tmpdir(), 'jarvis-tls-other-'));
+    try {
+      const { localCa } = await import('../../hub/src/tls/local-ca.js');
+      const stranger = await localCa(other, ['localhost']);
+      for (const trusted of [undefined, stranger.ca]) {
+        const bad = make(trusted);
+        const result = outcome(bad, 1500);
+        bad.start();
+        expect(await result).toBe('failed');
+        await bad.stop();
+      }
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
+  });
+
+  it('speaks-mqtts-on-the-embedded-broker', async () => {
+    const ca = await readFile(join(dir, 'tls', 'ca.crt'), 'utf8');
+    const url = `mqtts://127.0.0.1:${hub.bus.address!.port}`;
+    const client = await mqtt.connectAsync(url, { ...broker, ca, reconnectPeriod: 0 });
+    await client.endAsync();
+    await expect(
+      mqtt.connectAsync(url, { ...broker, reconnectPeriod: 0, connectTimeout: 2000 }),
+    ).rejects.toThrow();
+  });
+});
