@@ -66,6 +66,8 @@ export interface HubOptions {
    * only place it appears).
    */
   readonly onSetupToken?: (token: string) => void;
+  /** How often open connections are checked against revocations made elsewhere (5 s). */
+  readonly revocationCheckMs?: number;
 }
 
 export interface Hub {
@@ -496,6 +498,20 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   });
   await app.listen({ host: config.host, port: config.port });
   await timers.start();
+  // A revocation made outside this process (`jarvis-hub revoke`, another replica) reaches the
+  // satellite's open connection within one check; the API's own revocations are immediate.
+  const revocationCheck = setInterval(() => {
+    void (async () => {
+      for (const [id, conn] of online) {
+        const record = await satellites.get(id).catch(() => undefined);
+        if (record?.revokedAt) {
+          conn.close(CLOSE.revoked, 'revoked');
+          bus.disconnectIdentity?.(`satellite:${id}`);
+        }
+      }
+    })();
+  }, options.revocationCheckMs ?? 5000);
+  revocationCheck.unref();
   await userAuth.prepareSetup(
     options.onSetupToken ??
       ((token) =>
@@ -521,6 +537,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     },
     timers,
     async close() {
+      clearInterval(revocationCheck);
       timers.close();
       announcer.close();
       await liveDevices?.stop(); // before the engines close

@@ -6,6 +6,9 @@ import { promisify } from 'node:util';
 import { exportSPKI, generateKeyPair } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { openDb } from '../../hub/src/storage/db.js';
+import { connectedLink } from '../support/announcements.js';
+import { startPostgres } from '../support/servers.js';
+import { startStack } from '../support/stack.js';
 
 const run = promisify(execFile);
 const hubCli = (args: string[], env: Record<string, string> = {}) =>
@@ -43,6 +46,23 @@ describe('jarvis-hub CLI', () => {
       ]);
     } finally {
       await db.close();
+    }
+  });
+
+  it('revokes-a-connected-satellite-of-a-running-hub-within-seconds', async () => {
+    // The cluster shape: a hub on PostgreSQL, and the CLI run beside it on the same database.
+    const postgres = await startPostgres();
+    const stack = await startStack({ databaseUrl: postgres.url });
+    try {
+      const link = await connectedLink(stack, await stack.enroll('porch', 'porch'));
+      const down = new Promise<string>((resolve) => link.once('down', resolve));
+      const out = await hubCli(['revoke', '--id', 'porch'], { DATABASE_URL: postgres.url });
+      expect(out.stdout).toContain('revoked porch');
+      expect(await down).toMatch(/^4003 revoked/);
+      await link.stop();
+    } finally {
+      await stack.close();
+      await postgres.stop();
     }
   });
 
