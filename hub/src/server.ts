@@ -383,8 +383,10 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const rates: RateStore = config.rateLimit.redisUrl
     ? await redisRateStore(config.rateLimit.redisUrl, log.child({ component: 'rate-limit' }))
     : new MemoryRateStore();
+  // By the matched route, not the raw URL ("/%761/…" routes to /v1/…); unknown paths count too.
+  const unlimited = new Set(['/health', '/ready', '/metrics']);
   app.addHook('onRequest', async (req) => {
-    if (req.url.startsWith('/v1/'))
+    if (!unlimited.has(req.routeOptions.url ?? ''))
       await checkRate(rates, `ip:${req.ip}`, config.rateLimit.perIpPerMinute);
   });
   app.setErrorHandler((err, _req, reply) => {

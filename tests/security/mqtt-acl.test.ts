@@ -38,10 +38,12 @@ async function newCredential(body: Record<string, unknown>) {
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-const connect = (username: string, password: string) =>
+/** Devices and satellites connect with their own name as client id (or "<name>-…"). */
+const connect = (username: string, password: string, clientId = `${username}-1`) =>
   mqtt.connectAsync(stack.mqtt.url, {
     username,
     password,
+    clientId,
     reconnectPeriod: 0,
     connectTimeout: 5000,
   });
@@ -76,6 +78,8 @@ describe('device credentials', () => {
     );
     await expect(connect('nobody', password)).rejects.toThrow();
 
+    // Another client's id (the bridge's) is not the lamp's to take.
+    await expect(connect('desk-lamp', password, 'zigbee2mqtt')).rejects.toThrow();
     const lamp = await connect('desk-lamp', password);
     expect(await subscribe(lamp, 'zigbee2mqtt/desk_lamp/set')).toBe(1);
     for (const filter of [

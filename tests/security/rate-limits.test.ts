@@ -70,3 +70,20 @@ describe('rate limits in Redis', () => {
     expect((await get(b, '/health')).status).toBe(200);
   });
 });
+
+describe('rate limits by route', () => {
+  it('count-a-percent-encoded-path-as-the-route-it-reaches', async () => {
+    const c = await startStack({ config: { rateLimit: { perIpPerMinute: 3 } } });
+    try {
+      const statuses: number[] = [];
+      // "/%761/me" is routed to /v1/me: it must not slip past the limit.
+      for (let i = 0; i < 5; i++) statuses.push((await get(c, '/%761/me')).status);
+      expect(statuses).toEqual([401, 401, 401, 429, 429]);
+      const encoded = await fetch(`${c.hub.url()}/%761/timers`);
+      expect(encoded.status).toBe(429);
+      expect((await get(c, '/health')).status).toBe(200);
+    } finally {
+      await c.close();
+    }
+  });
+});

@@ -139,6 +139,31 @@ describe('first admin and logins', () => {
   });
 });
 
+describe('login bursts and setup races', () => {
+  it('count-simultaneous-guesses-before-any-of-them-is-checked', async () => {
+    await call('/v1/users', {
+      token: admin.accessToken,
+      body: { username: 'dave', password: 'dave has a passphrase', role: 'member' },
+    });
+    const burst = await Promise.all(
+      Array.from({ length: 15 }, (_, i) => login({ username: 'dave', password: `guess ${i} xx` })),
+    );
+    const statuses = burst.map((r) => r.status);
+    // Five guesses at most reach the password check; the rest are paused.
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(5);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(10);
+  });
+
+  it('makes-no-second-first-admin', async () => {
+    // As if another replica still held its own setup token: the database says setup is done.
+    const again = await call('/v1/setup', {
+      body: { token: 'irrelevant', username: 'eve', password: 'eve wants to be admin' },
+    });
+    expect(again.status).toBeGreaterThanOrEqual(401);
+    expect((await login({ username: 'eve', password: 'eve wants to be admin' })).status).toBe(401);
+  });
+});
+
 describe('access tokens', () => {
   it('refuses-forged-expired-wrong-audience-none-and-key-confusion-tokens', async () => {
     const me = await call('/v1/me', { token: admin.accessToken });

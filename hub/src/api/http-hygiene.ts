@@ -43,7 +43,7 @@ export function registerHttpHygiene<L extends FastifyBaseLogger>(
 
   app.addHook('onSend', async (req, reply, payload) => {
     void reply.headers(SECURITY_HEADERS);
-    if (req.url.startsWith('/v1/')) void reply.header('cache-control', 'no-store');
+    if (req.routeOptions.url?.startsWith('/v1/')) void reply.header('cache-control', 'no-store');
     const origin = allowedOrigin(req.headers.origin);
     if (origin) void reply.header('access-control-allow-origin', origin).header('vary', 'Origin');
     return payload;

@@ -1,6 +1,6 @@
 /**
  * Satellites over HTTP: admins make enrollment codes, list and revoke satellites (a revoked one
- * is disconnected at once); a new satellite redeems a code with its public key; an enrolled one
+ * is disconnected at once, as is one whose key is replaced); a new satellite redeems a code with its public key; an enrolled one
  * rotates its key by proving the old one (its own signed token).
  */
 import { SATELLITE_ID_PATTERN } from '@jarvis/protocol';
@@ -94,7 +94,7 @@ export async function registerSatellitesApi<L extends FastifyBaseLogger>(
     );
 
     admin.get('/v1/satellites', async (req) => {
-      principalOf(req);
+      requireRole(principalOf(req), 'admin');
       return {
         satellites: (await satellites.list()).map((s) => ({
           id: s.id,
@@ -140,6 +140,8 @@ export async function registerSatellitesApi<L extends FastifyBaseLogger>(
         const { code, id, name, publicKey } = req.body;
         try {
           const sat = await codes.redeem(code, { id, name, publicKey });
+          // A re-enrolment (a code made for this id) leaves no connection on the old key.
+          options.disconnect(id, 'key replaced');
           await audit.record({
             action: 'satellite-enroll',
             outcome: 'ok',
@@ -178,6 +180,8 @@ export async function registerSatellitesApi<L extends FastifyBaseLogger>(
         await checkPublicKey(req.body.publicKey);
         if (!(await satellites.rotateKey(sat.id, req.body.publicKey)))
           throw new AppError('satellite-revoked', `satellite "${sat.id}" is revoked`);
+        // Connections made with the old key end; the satellite reconnects with the new one.
+        options.disconnect(sat.id, 'key replaced');
         await audit.record({
           action: 'satellite-key-rotate',
           outcome: 'ok',

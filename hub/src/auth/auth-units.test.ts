@@ -85,3 +85,20 @@ describe('auth secret', () => {
     expect(Buffer.from(dev1).equals(Buffer.from(dev2))).toBe(false);
   });
 });
+
+describe('first admin', () => {
+  it('is-made-only-while-there-is-no-user-even-with-a-second-setup-token', async () => {
+    const { openDb } = await import('../storage/db.js');
+    const { UserStore } = await import('./users.js');
+    const db = await openDb({ dataDir: 'memory://' });
+    try {
+      const users = new UserStore(db);
+      expect(await users.createFirstAdmin('alice', 'hash-a')).toMatchObject({ role: 'admin' });
+      // Another replica's token redeemed later: refused by the database, not by memory.
+      expect(await users.createFirstAdmin('mallory', 'hash-m')).toBeUndefined();
+      expect((await users.list()).map((u) => u.username)).toEqual(['alice']);
+    } finally {
+      await db.close();
+    }
+  });
+});

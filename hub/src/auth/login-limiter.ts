@@ -35,6 +35,24 @@ export class LoginLimiter {
     return Math.ceil(wait / 1000);
   }
 
+  /**
+   * Counts an attempt as failed before it is checked, so a burst of simultaneous guesses cannot
+   * all pass the brake while the first ones are still hashing; `forgive` takes it back.
+   */
+  begin(keys: readonly LimiterKey[]): number {
+    this.fail(keys);
+    return this.now();
+  }
+
+  /** Takes back the failure `begin` counted at `at` (the attempt succeeded). */
+  forgive(keys: readonly LimiterKey[], at: number): void {
+    for (const key of keys) {
+      const times = this.failures.get(key);
+      const i = times?.lastIndexOf(at) ?? -1;
+      if (times && i >= 0) times.splice(i, 1);
+    }
+  }
+
   fail(keys: readonly LimiterKey[]): void {
     const now = this.now();
     for (const key of keys) this.failures.set(key, [...this.recent(key, now), now]);

@@ -73,11 +73,9 @@ export class UserAuth {
     }
     checkPasswordPolicy(password, username);
     this.setupDigest = undefined;
-    const user = await this.deps.users.create({
-      username,
-      role: 'admin',
-      passwordHash: await hashPassword(password),
-    });
+    // Atomic: another replica's setup token may have made an admin meanwhile.
+    const user = await this.deps.users.createFirstAdmin(username, await hashPassword(password));
+    if (!user) throw new AppError('forbidden', 'setup is done: log in as an admin');
     await this.deps.audit.record({
       action: 'setup',
       outcome: 'ok',
@@ -101,15 +99,16 @@ export class UserAuth {
       });
       throw new RateLimited(wait);
     }
+    const attempt = this.deps.limiter.begin(keys);
     const found = await this.deps.users.withHash(username);
     // The same scrypt work whether or not the user exists: no username oracle by timing.
     const ok = await verifyPassword(password, found?.passwordHash ?? (await decoyHash()));
     if (!found || !ok) {
-      this.deps.limiter.fail(keys);
       await this.deps.audit.record({ action: 'login', outcome: 'denied', target: username, ip });
       throw new AppError('auth-invalid', 'wrong username or password');
     }
-    await this.secondFactor(found.user, totp, keys, ip);
+    await this.secondFactor(found.user, totp, ip, () => this.deps.limiter.forgive(keys, attempt));
+    this.deps.limiter.forgive(keys, attempt);
     this.deps.limiter.succeed(`user:${username}`);
     await this.deps.audit.record({ action: 'login', outcome: 'ok', actor: found.user.id, ip });
     return this.startSession(found.user);
@@ -119,15 +118,18 @@ export class UserAuth {
   private async secondFactor(
     user: User,
     code: string | undefined,
-    keys: LimiterKey[],
     ip: string,
+    /** The password was right and no code came: not a failed guess. */
+    forgive: () => void,
   ): Promise<void> {
     const totp = await this.deps.users.totp(user.id);
     if (!totp.enabled || !totp.secret) return;
-    if (code === undefined)
+    if (code === undefined) {
+      forgive();
       throw new AppError('totp-required', 'a one-time code from the authenticator app is needed');
+    }
+    // A wrong code stays counted as a failed attempt (begin() counted it).
     if (!(await this.useCode(user.id, totp, code))) {
-      this.deps.limiter.fail(keys);
       await this.deps.audit.record({
         action: 'login',
         outcome: 'denied',
@@ -224,6 +226,10 @@ export class UserAuth {
   ): Promise<void> {
     if (principal.kind !== 'user') throw new AppError('forbidden', 'an API key has no password');
     const found = await this.deps.users.withHash(principal.user.username);
+    const keys: LimiterKey[] = [`ip:${ip}`, `user:${principal.user.username}`];
+    const wait = this.deps.limiter.retryAfterS(keys);
+    if (wait > 0) throw new RateLimited(wait);
+    const attempt = this.deps.limiter.begin(keys);
     if (!found || !(await verifyPassword(current, found.passwordHash))) {
       await this.deps.audit.record({
         action: 'password-change',
@@ -233,6 +239,7 @@ export class UserAuth {
       });
       throw new AppError('auth-invalid', 'the current password is wrong');
     }
+    this.deps.limiter.forgive(keys, attempt);
     checkPasswordPolicy(next, principal.user.username);
     await this.deps.users.setPassword(principal.user.id, await hashPassword(next));
     await this.deps.refresh.revokeUser(principal.user.id);

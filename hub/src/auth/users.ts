@@ -52,6 +52,16 @@ export class UserStore {
     return toUser(rows[0]);
   }
 
+  /** The first admin, only while there is no user at all; undefined once there is one. */
+  async createFirstAdmin(username: string, passwordHash: string): Promise<User | undefined> {
+    const rows = await this.db.query<Row>(
+      `INSERT INTO users (id, username, role, password_hash)
+       SELECT $1, $2, 'admin', $3 WHERE NOT EXISTS (SELECT 1 FROM users) RETURNING *`,
+      [randomUUID(), username, passwordHash],
+    );
+    return rows[0] ? toUser(rows[0]) : undefined;
+  }
+
   async get(id: string): Promise<User | undefined> {
     const rows = await this.db.query<Row>('SELECT * FROM users WHERE id = $1', [id]);
     return rows[0] ? toUser(rows[0]) : undefined;

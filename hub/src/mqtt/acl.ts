@@ -13,6 +13,11 @@ export interface MqttIdentity {
   readonly publish: readonly string[];
   /** Topic filters it may subscribe within. */
   readonly subscribe: readonly string[];
+  /**
+   * Client ids it must use (this, or this followed by "-…"); config users (trusted bridges)
+   * have none.
+   */
+  readonly clientIdPrefix?: string;
 }
 
 /** Works out a connecting client's identity; undefined refuses it. */
@@ -52,7 +57,7 @@ function within(requested: string, allowed: string): boolean {
 /** A satellite's own topics: `jarvis/v1/satellite/<id>/…`, nothing of any other. */
 export function satelliteIdentity(id: string, prefix: string): MqttIdentity {
   const own = `${prefix}/${id}/#`;
-  return { name: `satellite:${id}`, publish: [own], subscribe: [own] };
+  return { name: `satellite:${id}`, publish: [own], subscribe: [own], clientIdPrefix: id };
 }
 
 /** Tries each way of identifying a client in turn; the first that knows it wins. */

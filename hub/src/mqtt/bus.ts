@@ -47,6 +47,10 @@ export function topicMatches(filter: string, topic: string): boolean {
   return f.length === t.length;
 }
 
+/** `prefix` itself, or `prefix-…`: the client ids an identity may use. */
+export const ownsClientId = (clientId: string, prefix: string): boolean =>
+  clientId === prefix || clientId.startsWith(`${prefix}-`);
+
 /** The part of aedes' persistence (untyped in its declarations) that holds retained messages. */
 interface RetainedStore {
   createRetainedStream(filter: string): AsyncIterable<{ topic: string; payload: string | Buffer }>;
@@ -103,11 +107,19 @@ export async function startEmbeddedBroker(options: {
       options.identify(username, password).then(
         (identity) => {
           if (!identity) return done(refuse(client.id, username), false);
+          // A device or satellite may not take another client's id: aedes would drop that
+          // client and hand over its queued messages.
+          if (
+            identity.clientIdPrefix !== undefined &&
+            !ownsClientId(client.id, identity.clientIdPrefix)
+          ) {
+            options.log.warn({ who: identity.name, clientId: client.id }, 'mqtt client id refused');
+            return done(refuse(client.id, username), false);
+          }
           identities.set(client, identity);
           const set = clients.get(identity.name) ?? new Set();
           set.add(client);
           clients.set(identity.name, set);
-          client.once?.('close', () => set.delete(client));
           done(null, true);
         },
         (err: unknown) => {
@@ -130,6 +142,10 @@ export async function startEmbeddedBroker(options: {
       options.log.warn({ who: identity?.name, filter: sub.topic }, 'mqtt subscription refused');
       done(null, null);
     },
+  });
+  broker.on('clientDisconnect', (client) => {
+    const identity = identities.get(client);
+    if (identity) clients.get(identity.name)?.delete(client);
   });
   const server: Server = options.tls
     ? createTlsServer(options.tls, (socket) => broker.handle(socket))

@@ -87,6 +87,7 @@ export class MqttCredentials {
       name: `device:${username}`,
       publish: list(row.publish),
       subscribe: list(row.subscribe),
+      clientIdPrefix: username,
     };
   }
 }
