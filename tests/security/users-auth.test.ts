@@ -262,7 +262,21 @@ describe('two-factor login', () => {
     const carol = { username: 'carol', password: 'carol has two factors' };
     await call('/v1/users', { token: admin.accessToken, body: { ...carol, role: 'member' } });
     const session = tokensOf(await login(carol));
-    const setup = await call('/v1/auth/totp', { method: 'POST', token: session.accessToken });
+    const other = tokensOf(await login(carol));
+    // A token alone cannot turn it on: the password again.
+    expect(
+      await call('/v1/auth/totp', {
+        token: session.accessToken,
+        body: { password: 'guess guess guess' },
+      }),
+    ).toMatchObject({ status: 401 });
+    expect((await call('/v1/auth/totp', { token: session.accessToken, body: {} })).status).toBe(
+      400,
+    );
+    const setup = await call('/v1/auth/totp', {
+      token: session.accessToken,
+      body: { password: carol.password },
+    });
     expect(setup.status).toBe(200);
     const secret = setup.body['secret'] as string;
     expect(setup.body['uri']).toContain(`secret=${secret}`);
@@ -276,6 +290,9 @@ describe('two-factor login', () => {
       (await call('/v1/auth/totp/enable', { token: session.accessToken, body: { code: code() } }))
         .status,
     ).toBe(204);
+    // Turning it on ended carol's other session, not this one.
+    expect((await call('/v1/me', { token: other.accessToken })).status).toBe(401);
+    expect((await call('/v1/me', { token: session.accessToken })).status).toBe(200);
     // The password alone no longer logs in; a wrong code or the used one neither.
     expect(await login(carol)).toMatchObject({ status: 401, body: { code: 'totp-required' } });
     expect(await login({ ...carol, totp: '123456' })).toMatchObject({ status: 401 });

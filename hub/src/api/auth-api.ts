@@ -29,6 +29,7 @@ const LoginBody = Type.Object(
   },
   strict,
 );
+const TotpSetupBody = Type.Object({ password: Password }, strict);
 const TotpEnableBody = Type.Object({ code: TotpCode }, strict);
 const TotpDisableBody = Type.Object({ password: Password, code: TotpCode }, strict);
 const RefreshBody = Type.Object(
@@ -106,7 +107,11 @@ export async function registerAuthApi<L extends FastifyBaseLogger>(
         return reply.status(204).send();
       },
     );
-    scope.post('/v1/auth/totp', async (req) => userAuth.totpSetup(principalOf(req)));
+    scope.post<{ Body: Static<typeof TotpSetupBody> }>(
+      '/v1/auth/totp',
+      { schema: { body: TotpSetupBody } },
+      async (req) => userAuth.totpSetup(principalOf(req), req.body.password, req.ip),
+    );
     scope.post<{ Body: Static<typeof TotpEnableBody> }>(
       '/v1/auth/totp/enable',
       { schema: { body: TotpEnableBody } },

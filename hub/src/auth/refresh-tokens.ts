@@ -90,6 +90,15 @@ export class RefreshTokens {
     );
   }
 
+  /** Every session of a user but `keep` (the one making a security change). */
+  async revokeOthers(userId: string, keep: string): Promise<void> {
+    await this.db.query(
+      `UPDATE refresh_families SET revoked_at = now()
+       WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL`,
+      [userId, keep],
+    );
+  }
+
   private async reused(familyId: string): Promise<never> {
     await this.revokeFamily(familyId);
     throw new AppError('auth-replayed', 'refresh token reused: every session of it is revoked');

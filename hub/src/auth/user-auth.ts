@@ -142,8 +142,14 @@ export class UserAuth {
   }
 
   /** Starts TOTP for the caller: a secret to put in an authenticator app, pending a first code. */
-  async totpSetup(principal: Principal): Promise<{ secret: string; uri: string }> {
+  async totpSetup(
+    principal: Principal,
+    password: string,
+    ip: string,
+  ): Promise<{ secret: string; uri: string }> {
     const user = requireUser(principal);
+    // A stolen access token alone must not be able to attach the thief's authenticator.
+    await this.checkPassword(user, password, 'totp-setup', ip);
     if ((await this.deps.users.totp(user.id)).enabled)
       throw new AppError('conflict', 'two-factor login is on: turn it off first');
     const secret = newTotpSecret();
@@ -159,6 +165,7 @@ export class UserAuth {
     await this.totpChanged(user, 'totp-enable', ok, ip);
     if (!ok) throw new AppError('auth-invalid', 'wrong one-time code, or no pending setup');
     await this.deps.users.setTotpEnabled(user.id, true);
+    await this.deps.refresh.revokeOthers(user.id, sessionOf(principal));
   }
 
   /** Turns TOTP off: the password and a current code both. */
@@ -179,6 +186,26 @@ export class UserAuth {
     await this.totpChanged(user, 'totp-disable', ok, ip);
     if (!ok) throw new AppError('auth-invalid', 'wrong password or one-time code');
     await this.deps.users.setTotpEnabled(user.id, false);
+    await this.deps.refresh.revokeOthers(user.id, sessionOf(principal));
+  }
+
+  /** The caller's password again, braked like a login. */
+  private async checkPassword(
+    user: User,
+    password: string,
+    action: string,
+    ip: string,
+  ): Promise<void> {
+    const keys: LimiterKey[] = [`ip:${ip}`, `user:${user.username}`];
+    const wait = this.deps.limiter.retryAfterS(keys);
+    if (wait > 0) throw new RateLimited(wait);
+    const attempt = this.deps.limiter.begin(keys);
+    const found = await this.deps.users.withHash(user.username);
+    if (!found || !(await verifyPassword(password, found.passwordHash))) {
+      await this.deps.audit.record({ action, outcome: 'denied', actor: user.id, ip });
+      throw new AppError('auth-invalid', 'wrong password');
+    }
+    this.deps.limiter.forgive(keys, attempt);
   }
 
   /** Checks a code against the user's secret and uses its time step up (no replay). */
@@ -326,6 +353,8 @@ export class RateLimited extends AppError {
     super('rate-limited', `${what}: try again in ${retryAfterS} s`, true);
   }
 }
+
+const sessionOf = (p: Principal): string => (p.kind === 'user' ? p.sessionId : '');
 
 function requireUser(p: Principal): User {
   if (p.kind !== 'user') throw new AppError('forbidden', 'this is for a signed-in user');
