@@ -389,10 +389,16 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     if (!unlimited.has(req.routeOptions.url ?? ''))
       await checkRate(rates, `ip:${req.ip}`, config.rateLimit.perIpPerMinute);
   });
-  app.setErrorHandler((err, _req, reply) => {
+  app.setErrorHandler((err, req, reply) => {
     if (err instanceof RateLimited) void reply.header('retry-after', String(err.retryAfterS));
+    const status =
+      err instanceof AppError
+        ? err.httpStatus
+        : ((err as { statusCode?: number }).statusCode ?? 500);
+    // The client gets no internals; the log keeps them (Fastify's own handler would have).
+    if (status >= 500)
+      log.error({ err, url: req.routeOptions.url, reqId: req.id }, 'request failed');
     if (err instanceof AppError) return reply.status(err.httpStatus).send(err.toWire());
-    const status = (err as { statusCode?: number }).statusCode ?? 500;
     return reply.status(status).send({
       code: status < 500 ? 'bad-request' : 'internal',
       message: status < 500 ? (err as Error).message : 'internal error',
