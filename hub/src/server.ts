@@ -454,16 +454,19 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   );
 
   const speech = await startSpeechServices({ app, config, engines, log, env: options.env });
+  // One brake setting, two counts: logins, and enrollment-code guesses.
+  const newLoginLimiter = () =>
+    new LoginLimiter({
+      maxPerUser: config.auth.loginMaxFailures,
+      maxPerIp: config.auth.loginMaxFailuresPerIp,
+      windowMs: config.auth.loginWindowS * 1000,
+    });
   const userAuth = new UserAuth({
     users: new UserStore(db),
     refresh: new RefreshTokens(db, config.auth.refreshTtlDays * 86_400_000),
     access: new AccessTokens(authSecret, config.hubId, config.auth.accessTtlS),
     audit,
-    limiter: new LoginLimiter({
-      maxPerUser: config.auth.loginMaxFailures,
-      maxPerIp: config.auth.loginMaxFailuresPerIp,
-      windowMs: config.auth.loginWindowS * 1000,
-    }),
+    limiter: newLoginLimiter(),
     log: log.child({ component: 'auth' }),
   });
   const authenticate = requestAuthenticator({
@@ -486,11 +489,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     verifier,
     audit,
     authenticate,
-    limiter: new LoginLimiter({
-      maxPerUser: config.auth.loginMaxFailures,
-      maxPerIp: config.auth.loginMaxFailuresPerIp,
-      windowMs: config.auth.loginWindowS * 1000,
-    }),
+    limiter: newLoginLimiter(),
     hubId: config.hubId,
     isOnline: (id) => online.has(id),
     disconnect: (id, reason) => {

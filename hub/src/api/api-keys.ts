@@ -40,6 +40,13 @@ export async function readApiKeys(
 
 export type BearerCheck = 'ok' | 'missing' | 'invalid';
 
+/**
+ * The token of an `Authorization: Bearer <token>` header (RFC 6750 §2.1; the scheme is
+ * case-insensitive, RFC 7235 §2.1), or undefined.
+ */
+export const bearerToken = (header: string | undefined): string | undefined =>
+  /^Bearer +(\S+) *$/i.exec(header ?? '')?.[1];
+
 const digest = (key: string): Buffer => createHash('sha256').update(key).digest();
 
 /** A checker of `Authorization: Bearer <key>` headers against `keys`. */
@@ -49,10 +56,9 @@ export function bearerKeyCheck(
   // Hash both sides, so the comparison takes the same time whatever the key's length.
   const digests = keys.filter((k) => k !== '').map(digest);
   return (header) => {
-    // RFC 6750 §2.1: `Authorization: Bearer <token>`; the scheme is case-insensitive (RFC 7235 §2.1).
-    const match = /^Bearer +(\S+) *$/i.exec(header ?? '');
-    if (!match) return 'missing';
-    const presented = digest(match[1]!);
+    const token = bearerToken(header);
+    if (token === undefined) return 'missing';
+    const presented = digest(token);
     let ok = false;
     for (const key of digests) ok = timingSafeEqual(key, presented) || ok; // no early exit
     return ok ? 'ok' : 'invalid';

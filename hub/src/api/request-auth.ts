@@ -6,7 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Principal, UserAuth } from '../auth/user-auth.js';
 import { AppError } from '../errors.js';
-import { bearerKeyCheck } from './api-keys.js';
+import { bearerKeyCheck, bearerToken } from './api-keys.js';
 
 const principals = new WeakMap<FastifyRequest, Principal>();
 
@@ -29,7 +29,7 @@ export function requestAuthenticator(options: {
   const isKey = bearerKeyCheck(options.apiKeys);
   return async (req, reply) => {
     const header = req.headers.authorization;
-    const token = /^Bearer +(\S+) *$/i.exec(header ?? '')?.[1];
+    const token = bearerToken(header);
     if (!token) {
       void reply.header('www-authenticate', 'Bearer realm="jarvis"');
       throw new AppError('auth-missing', 'missing token: send "Authorization: Bearer <token>"');

@@ -14,6 +14,7 @@ import type { SatelliteTokenVerifier } from '../auth/satellite-token.js';
 import { RateLimited, actorOf, requireRole } from '../auth/user-auth.js';
 import { AppError } from '../errors.js';
 import type { SatelliteStore } from '../storage/satellites.js';
+import { bearerToken } from './api-keys.js';
 import { principalOf, type AuthHook } from './request-auth.js';
 
 const SatelliteId = Type.String({ pattern: SATELLITE_ID_PATTERN });
@@ -173,8 +174,7 @@ export async function registerSatellitesApi<L extends FastifyBaseLogger>(
       '/v1/satellites/:id/key',
       { schema: { params: IdParams, body: KeyBody } },
       async (req, reply) => {
-        const token = /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? '')?.[1];
-        const sat = await options.verifier.verify(token);
+        const sat = await options.verifier.verify(bearerToken(req.headers.authorization));
         if (sat.id !== req.params.id)
           throw new AppError('forbidden', 'a satellite may rotate only its own key');
         await checkPublicKey(req.body.publicKey);

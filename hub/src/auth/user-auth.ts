@@ -189,7 +189,7 @@ export class UserAuth {
     await this.deps.refresh.revokeOthers(user.id, sessionOf(principal));
   }
 
-  /** The caller's password again, braked like a login. */
+  /** The caller's current password, braked like a login; a wrong one is audited as `action`. */
   private async checkPassword(
     user: User,
     password: string,
@@ -203,7 +203,7 @@ export class UserAuth {
     const found = await this.deps.users.withHash(user.username);
     if (!found || !(await verifyPassword(password, found.passwordHash))) {
       await this.deps.audit.record({ action, outcome: 'denied', actor: user.id, ip });
-      throw new AppError('auth-invalid', 'wrong password');
+      throw new AppError('auth-invalid', 'the current password is wrong');
     }
     this.deps.limiter.forgive(keys, attempt);
   }
@@ -252,21 +252,7 @@ export class UserAuth {
     ip: string,
   ): Promise<void> {
     if (principal.kind !== 'user') throw new AppError('forbidden', 'an API key has no password');
-    const found = await this.deps.users.withHash(principal.user.username);
-    const keys: LimiterKey[] = [`ip:${ip}`, `user:${principal.user.username}`];
-    const wait = this.deps.limiter.retryAfterS(keys);
-    if (wait > 0) throw new RateLimited(wait);
-    const attempt = this.deps.limiter.begin(keys);
-    if (!found || !(await verifyPassword(current, found.passwordHash))) {
-      await this.deps.audit.record({
-        action: 'password-change',
-        outcome: 'denied',
-        actor: principal.user.id,
-        ip,
-      });
-      throw new AppError('auth-invalid', 'the current password is wrong');
-    }
-    this.deps.limiter.forgive(keys, attempt);
+    await this.checkPassword(principal.user, current, 'password-change', ip);
     checkPasswordPolicy(next, principal.user.username);
     await this.deps.users.setPassword(principal.user.id, await hashPassword(next));
     await this.deps.refresh.revokeUser(principal.user.id);
