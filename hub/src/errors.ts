@@ -5,7 +5,6 @@ export type ErrorCode =
   | 'auth-invalid'
   | 'auth-expired'
   | 'auth-replayed'
-  | 'satellite-unknown'
   | 'satellite-revoked'
   | 'protocol-error'
   | 'audio-before-start'
@@ -33,7 +32,6 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   'auth-invalid': 401,
   'auth-expired': 401,
   'auth-replayed': 401,
-  'satellite-unknown': 403,
   'satellite-revoked': 403,
   'protocol-error': 400,
   'audio-before-start': 400,

@@ -9,7 +9,7 @@ import { SatelliteTokenVerifier } from './auth/satellite-token.js';
 import type { HubConfig } from './config/config.js';
 import { DeviceRegistry } from './devices/registry.js';
 import { startLiveDevices } from './devices/live-devices.js';
-import { readApiKeys } from './api/api-keys.js';
+import { bearerToken, readApiKeys } from './api/api-keys.js';
 import { registerAuthApi } from './api/auth-api.js';
 import { registerHomeApi } from './api/home-api.js';
 import { registerMqttApi } from './api/mqtt-api.js';
@@ -21,6 +21,7 @@ import { requestAuthenticator } from './api/request-auth.js';
 import { AuditLog } from './audit/audit-log.js';
 import { AccessTokens } from './auth/access-tokens.js';
 import { readAuthSecret } from './auth/auth-secret.js';
+import { refuseWeakSecrets } from './config/production-secrets.js';
 import { LoginLimiter } from './auth/login-limiter.js';
 import { RefreshTokens } from './auth/refresh-tokens.js';
 import { RateLimited, UserAuth } from './auth/user-auth.js';
@@ -95,6 +96,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     options.log ?? pino({ level: config.logLevel, redact: ['req.headers.authorization'] });
   // Before anything starts: a bad keys file stops the hub with nothing to clean up.
   const env = options.env ?? process.env;
+  refuseWeakSecrets(config, env);
   const homeApiKeys = await readApiKeys(env['JARVIS_API_KEYS'], config.api.keysFile, 'home API');
   const authSecret = await readAuthSecret({ file: config.auth.secretFile, env, log });
   const tls = config.tls.certFile
@@ -114,6 +116,14 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     lookup: (id) => satellites.get(id),
   });
   const mqttCredentials = new MqttCredentials(db);
+  // One brake setting, three counts: logins, MQTT logins, enrollment-code guesses.
+  const newLoginLimiter = () =>
+    new LoginLimiter({
+      maxPerUser: config.auth.loginMaxFailures,
+      maxPerIp: config.auth.loginMaxFailuresPerIp,
+      maxPerUserAnyIp: config.auth.loginMaxFailuresAnyIp,
+      windowMs: config.auth.loginWindowS * 1000,
+    });
   const bus = config.mqtt.url
     ? await connectExternalBroker({
         url: config.mqtt.url,
@@ -131,6 +141,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
           satelliteLogin((token) => verifier.verify(token), TOPIC_PREFIX),
           (username, password) => mqttCredentials.identify(username, password),
         ),
+        brake: newLoginLimiter(),
         log,
       });
   const devices = new DeviceRegistry(config.devices);
@@ -370,6 +381,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         }
       : {}),
     loggerInstance: log.child({ component: 'http' }),
+    trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
     bodyLimit: MAX_JSON_BYTES,
     // A field the schema does not know is an error to report, not something to drop quietly.
     ajv: { customOptions: { removeAdditional: false } },
@@ -432,8 +444,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       websocket: true,
       // Authenticate before the upgrade, so a refused satellite gets an HTTP status and a reason.
       preValidation: async (req, reply) => {
-        const header = req.headers.authorization;
-        const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+        const token = bearerToken(req.headers.authorization);
         try {
           (req as { satellite?: unknown }).satellite = await verifier.verify(token);
         } catch (err) {
@@ -454,16 +465,13 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   );
 
   const speech = await startSpeechServices({ app, config, engines, log, env: options.env });
-  // One brake setting, two counts: logins, and enrollment-code guesses.
-  const newLoginLimiter = () =>
-    new LoginLimiter({
-      maxPerUser: config.auth.loginMaxFailures,
-      maxPerIp: config.auth.loginMaxFailuresPerIp,
-      windowMs: config.auth.loginWindowS * 1000,
-    });
   const userAuth = new UserAuth({
     users: new UserStore(db),
-    refresh: new RefreshTokens(db, config.auth.refreshTtlDays * 86_400_000),
+    refresh: new RefreshTokens(
+      db,
+      config.auth.refreshTtlDays * 86_400_000,
+      config.auth.sessionMaxDays * 86_400_000,
+    ),
     access: new AccessTokens(authSecret, config.hubId, config.auth.accessTtlS),
     audit,
     limiter: newLoginLimiter(),
@@ -515,6 +523,15 @@ export async function startHub(options: HubOptions): Promise<Hub> {
           conn.close(CLOSE.revoked, 'revoked');
           bus.disconnectIdentity?.(`satellite:${id}`);
         }
+      }
+      // Clients on the broker alone (a satellite or a device on MQTT only).
+      for (const name of bus.connectedIdentities?.() ?? []) {
+        const [kind, id = ''] = name.split(/:(.*)/s);
+        const revoked =
+          kind === 'satellite'
+            ? (await satellites.get(id).catch(() => undefined))?.revokedAt
+            : kind === 'device' && !(await mqttCredentials.isLive(id).catch(() => true));
+        if (revoked) bus.disconnectIdentity?.(name);
       }
     })();
   }, options.revocationCheckMs ?? 5000);

@@ -149,22 +149,26 @@ describe('hostile input at the satellite gateway', () => {
     await bystanderStillServed();
   });
 
-  it('refuses-an-unknown-satellite', async () => {
+  it('refuses-an-unknown-satellite-without-saying-it-does-not-exist', async () => {
     expect(await refusal(await signed({ sub: 'garage' }))).toMatchObject({
-      status: 403,
-      body: { code: 'satellite-unknown' },
+      status: 401,
+      body: { code: 'auth-invalid' },
     });
     await bystanderStillServed();
   });
 
-  it('refuses-a-revoked-satellite', async () => {
-    await stack.enroll('porch', 'porch');
+  it('refuses-a-revoked-satellite-and-tells-only-the-key-holder-why', async () => {
+    const porch = await stack.enroll('porch', 'porch');
     await stack.hub.satellites.revoke('porch');
-    const porch = await stack.hub.satellites.get('porch');
-    expect(porch?.revokedAt).not.toBeNull();
-    expect(await refusal(await signed({ sub: 'porch' }))).toMatchObject({
+    expect((await stack.hub.satellites.get('porch'))?.revokedAt).not.toBeNull();
+    expect(await refusal(await porch.signer.sign())).toMatchObject({
       status: 403,
       body: { code: 'satellite-revoked' },
+    });
+    // Someone else's key naming the revoked satellite learns nothing.
+    expect(await refusal(await signed({ sub: 'porch' }))).toMatchObject({
+      status: 401,
+      body: { code: 'auth-invalid' },
     });
   });
 

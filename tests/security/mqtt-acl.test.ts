@@ -1,7 +1,8 @@
 /**
  * Hostile MQTT clients against the embedded broker: wrong passwords, a device credential
  * publishing or subscribing outside its topics, a satellite reaching for another satellite's
- * topics or replaying its login token, and revoked credentials. The hub keeps serving.
+ * topics or replaying its login token, revoked credentials (here and by another process), and
+ * password guessing. The hub keeps serving.
  */
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +14,11 @@ let watcher: mqtt.MqttClient;
 const seen: string[] = [];
 
 beforeAll(async () => {
-  stack = await startStack();
+  // Guessing tests fail many logins from this one address: its own brake is raised.
+  stack = await startStack({
+    config: { auth: { loginMaxFailuresPerIp: 100 } },
+    revocationCheckMs: 200,
+  });
   admin = await createFirstAdmin(stack);
   // A whole-broker user from the config (the simulated light's) watches what gets through.
   watcher = await mqtt.connectAsync(stack.mqtt.url, {
@@ -161,6 +166,43 @@ describe('satellites on MQTT', () => {
     await settle();
     expect(seen.some((m) => m.startsWith('jarvis/v1/satellite/cellar/'))).toBe(false);
     await client.endAsync(true);
+    expect((await fetch(`${stack.hub.url()}/health`)).status).toBe(200);
+  });
+});
+
+describe('revocations made by another process, and guessing', () => {
+  it('drop-a-device-and-a-satellite-on-mqtt-within-one-check', async () => {
+    const made = await newCredential({ username: 'fan', publish: ['home/fan'], subscribe: ['a'] });
+    const fan = await connect('fan', made.body['password'] as string);
+    const sat = await stack.enroll('loft', 'loft');
+    const loft = await connect('loft', await sat.signer.sign());
+    const closed = (c: mqtt.MqttClient) => new Promise<void>((r) => c.once('close', () => r()));
+    const gone = Promise.all([closed(fan), closed(loft)]);
+    // As another replica (or `jarvis-hub revoke`) would: straight in the shared database.
+    await stack.hub.db.query(
+      "UPDATE mqtt_credentials SET revoked_at = now() WHERE username = 'fan'",
+    );
+    await stack.hub.db.query("UPDATE satellites SET revoked_at = now() WHERE id = 'loft'");
+    await gone;
+    await Promise.all([fan.endAsync(true), loft.endAsync(true)]);
+  });
+
+  it('brakes-password-guessing-per-client-name-and-address', async () => {
+    const made = await newCredential({ username: 'kettle', publish: ['home/k'], subscribe: ['a'] });
+    const password = made.body['password'] as string;
+    for (let i = 0; i < 5; i++)
+      await expect(connect('kettle', `wrong password ${i}`)).rejects.toThrow(
+        /Bad username|Not authorized|Connection refused/i,
+      );
+    // Paused now, even with the right password; another client's login is unaffected.
+    await expect(connect('kettle', password)).rejects.toThrow();
+    const other = await newCredential({
+      username: 'toaster',
+      publish: ['home/t'],
+      subscribe: ['a'],
+    });
+    const toaster = await connect('toaster', other.body['password'] as string);
+    await toaster.endAsync();
     expect((await fetch(`${stack.hub.url()}/health`)).status).toBe(200);
   });
 });

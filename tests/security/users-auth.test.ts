@@ -18,7 +18,8 @@ beforeAll(async () => {
   // Many failed logins come from this one address: the per-IP brake is raised for the suite.
   stack = await startStack({
     env: { JARVIS_AUTH_SECRET: SECRET },
-    config: { auth: { loginMaxFailuresPerIp: 100 } },
+    // The suite stands in for a reverse proxy: X-Forwarded-For picks the client's address.
+    config: { auth: { loginMaxFailuresPerIp: 100 }, trustProxy: ['127.0.0.1', '::1'] },
   });
 });
 afterAll(async () => {
@@ -34,9 +35,10 @@ interface Tokens {
 
 async function call(
   path: string,
-  init: { method?: string; body?: unknown; token?: string; raw?: string } = {},
+  init: { method?: string; body?: unknown; token?: string; raw?: string; from?: string } = {},
 ): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
   const headers: Record<string, string> = {};
+  if (init.from) headers['x-forwarded-for'] = init.from;
   if (init.token) headers['authorization'] = `Bearer ${init.token}`;
   if (init.body !== undefined || init.raw !== undefined)
     headers['content-type'] = 'application/json';
@@ -56,8 +58,8 @@ async function call(
     headers: res.headers,
   };
 }
-const login = (who: { username: string; password: string; totp?: string }) =>
-  call('/v1/auth/login', { body: who });
+const login = (who: { username: string; password: string; totp?: string }, from?: string) =>
+  call('/v1/auth/login', { body: who, ...(from ? { from } : {}) });
 const tokensOf = (r: { body: Record<string, unknown> }) => r.body as unknown as Tokens;
 
 /** An access token signed as the hub would, with some claim or the key changed. */
@@ -135,6 +137,175 @@ describe('first admin and logins', () => {
     const locked = await login(MEMBER);
     expect(locked).toMatchObject({ status: 429, body: { code: 'rate-limited' } });
     expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
+    await expectServing();
+  });
+});
+
+describe('a guesser elsewhere', () => {
+  it('cannot-lock-a-user-out-of-logging-in-from-home', async () => {
+    await call('/v1/users', {
+      token: admin.accessToken,
+      body: { username: 'hugo', password: 'hugo has a passphrase', role: 'member' },
+    });
+    const hugo = { username: 'hugo', password: 'hugo has a passphrase' };
+    for (let i = 0; i < 6; i++)
+      await login({ username: 'hugo', password: `guess ${i} xx` }, '203.0.113.9');
+    // The guesser's own address is paused for hugo, even with the right password…
+    expect((await login(hugo, '203.0.113.9')).status).toBe(429);
+    // …hugo at home is not.
+    expect((await login(hugo, '192.168.1.20')).status).toBe(200);
+    // Addresses of one IPv6 /64 count as one: rotating through them does not help.
+    for (let i = 0; i < 5; i++)
+      await login({ username: 'hugo', password: `guess ${i} yy` }, `2001:db8:1:2::${i + 1}`);
+    expect((await login(hugo, '2001:db8:1:2:ffff::9')).status).toBe(429);
+    expect((await login(hugo, '2001:db8:1:3::1')).status).toBe(200);
+    // A guesser spread over many addresses still meets the any-address brake (50).
+    for (let i = 0; i < 45; i++)
+      await login({ username: 'hugo', password: `spread ${i} zz` }, `198.51.100.${i + 1}`);
+    expect((await login(hugo, '192.168.1.20')).status).toBe(429);
+    await expectServing();
+  });
+});
+
+describe('user administration', () => {
+  it('lets-an-admin-change-roles-disable-delete-and-reset-two-factor-but-not-lose-the-last-admin', async () => {
+    const ivy = { username: 'ivy', password: 'ivy has a passphrase' };
+    const made = await call('/v1/users', {
+      token: admin.accessToken,
+      body: { ...ivy, role: 'member' },
+    });
+    const id = made.body['id'] as string;
+    const ivyTokens = tokensOf(await login(ivy));
+    // A member cannot manage users.
+    expect(
+      await call(`/v1/users/${id}`, {
+        method: 'PATCH',
+        token: ivyTokens.accessToken,
+        body: { role: 'admin' },
+      }),
+    ).toMatchObject({ status: 403, body: { code: 'forbidden' } });
+    // Promoted: her old access token (member) stops, a refresh gives an admin one.
+    const promoted = await call(`/v1/users/${id}`, {
+      method: 'PATCH',
+      token: admin.accessToken,
+      body: { role: 'admin' },
+    });
+    expect(promoted).toMatchObject({ status: 200, body: { role: 'admin', disabled: false } });
+    expect((await call('/v1/me', { token: ivyTokens.accessToken })).status).toBe(401);
+    const refreshed = tokensOf(
+      await call('/v1/auth/refresh', { body: { refreshToken: ivyTokens.refreshToken } }),
+    );
+    expect(refreshed.user.role).toBe('admin');
+    // Disabled: her session ends and she cannot log in; enabled again, she can.
+    const me = (await call('/v1/me', { token: admin.accessToken })).body['id'] as string;
+    expect(
+      await call(`/v1/users/${me}`, {
+        method: 'PATCH',
+        token: admin.accessToken,
+        body: { disabled: true },
+      }),
+    ).toMatchObject({ status: 409, body: { code: 'conflict' } });
+    expect(
+      (
+        await call(`/v1/users/${id}`, {
+          method: 'PATCH',
+          token: admin.accessToken,
+          body: { disabled: true },
+        })
+      ).body,
+    ).toMatchObject({ disabled: true });
+    expect((await call('/v1/me', { token: refreshed.accessToken })).status).toBe(401);
+    expect(
+      (await call('/v1/auth/refresh', { body: { refreshToken: refreshed.refreshToken } })).status,
+    ).toBe(401);
+    expect(await login(ivy)).toMatchObject({ status: 403, body: { code: 'forbidden' } });
+    await call(`/v1/users/${id}`, {
+      method: 'PATCH',
+      token: admin.accessToken,
+      body: { disabled: false },
+    });
+    expect((await login(ivy)).status).toBe(200);
+    // The last admin who can log in may not be demoted by another admin…
+    await call(`/v1/users/${id}`, {
+      method: 'PATCH',
+      token: admin.accessToken,
+      body: { role: 'member' },
+    });
+    expect(
+      await call(`/v1/users/${me}`, {
+        method: 'PATCH',
+        token: tokensOf(await login(ivy)).accessToken,
+        body: { role: 'member' },
+      }),
+    ).toMatchObject({ status: 403 }); // ivy is a member again
+    expect(
+      await call(`/v1/users/${me}`, {
+        method: 'PATCH',
+        token: admin.accessToken,
+        body: { role: 'member' },
+      }),
+    ).toMatchObject({ status: 409, body: { code: 'conflict' } });
+    // An empty change, an unknown field and a non-uuid id are schema errors; an unknown id 404.
+    for (const [path, body] of [
+      [`/v1/users/${id}`, {}],
+      [`/v1/users/${id}`, { role: 'owner' }],
+      [`/v1/users/${id}`, { disabled: true, admin: true }],
+      ['/v1/users/..%2F..%2Fetc%2Fpasswd', { disabled: true }],
+    ] as const)
+      expect(
+        (await call(path, { method: 'PATCH', token: admin.accessToken, body })).status,
+        JSON.stringify(body),
+      ).toBe(400);
+    expect(
+      (
+        await call('/v1/users/00000000-0000-4000-8000-000000000000', {
+          method: 'DELETE',
+          token: admin.accessToken,
+        })
+      ).status,
+    ).toBe(404);
+    // Two-factor reset: the admin turns off ivy's factor; her sessions end.
+    const back = tokensOf(await login(ivy));
+    const setup = await call('/v1/auth/totp', {
+      token: back.accessToken,
+      body: { password: ivy.password },
+    });
+    expect(setup.status).toBe(200);
+    const secret = setup.body['secret'] as string;
+    const enable = await call('/v1/auth/totp/enable', {
+      token: back.accessToken,
+      body: { code: totpCode(secret, stepAt(Date.now())) },
+    });
+    expect(enable.status).toBe(204);
+    expect(await login(ivy)).toMatchObject({ status: 401, body: { code: 'totp-required' } });
+    expect(
+      (await call(`/v1/users/${id}/totp-reset`, { method: 'POST', token: admin.accessToken }))
+        .status,
+    ).toBe(204);
+    const users = (await call('/v1/users', { token: admin.accessToken })).body['users'] as {
+      id: string;
+      totpEnabled: boolean;
+    }[];
+    expect(users.find((u) => u.id === id)?.totpEnabled).toBe(false);
+    const plain = await login(ivy);
+    expect(plain.status).toBe(200);
+    // Deleted: gone from the list, her tokens dead, her name free; not yourself.
+    expect(
+      (await call(`/v1/users/${me}`, { method: 'DELETE', token: admin.accessToken })).status,
+    ).toBe(409);
+    expect(
+      (await call(`/v1/users/${id}`, { method: 'DELETE', token: admin.accessToken })).status,
+    ).toBe(204);
+    expect((await call('/v1/me', { token: tokensOf(plain).accessToken })).status).toBe(401);
+    expect(await login(ivy)).toMatchObject({ status: 401 });
+    const audit = (await call('/v1/audit?limit=50', { token: admin.accessToken })).body[
+      'entries'
+    ] as { action: string; target?: string }[];
+    for (const action of ['user-update', 'totp-reset', 'user-delete'])
+      expect(
+        audit.some((e) => e.action === action && e.target === id),
+        action,
+      ).toBe(true);
     await expectServing();
   });
 });

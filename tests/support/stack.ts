@@ -71,6 +71,8 @@ export async function startStack(
     config?: Record<string, unknown>;
     /** Environment the hub reads secrets from (API keys). */
     env?: NodeJS.ProcessEnv;
+    /** How often revocations made elsewhere are looked for (the hub's default: 5 s). */
+    revocationCheckMs?: number;
   } = {},
 ): Promise<Stack> {
   const dir = await mkdtemp(join(tmpdir(), 'jarvis-stack-'));
@@ -93,6 +95,7 @@ export async function startStack(
     log,
     ...(options.engines ? { engines: options.engines } : {}),
     env: options.env ?? {},
+    ...(options.revocationCheckMs ? { revocationCheckMs: options.revocationCheckMs } : {}),
     onSetupToken: (token) => (setupToken = token),
   });
   // An external broker (config.mqtt.url) takes the hub's own credentials for the light too.

@@ -8,7 +8,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AuditLog } from '../audit/audit-log.js';
 import { MAX_PASSWORD_CHARS } from '../auth/passwords.js';
 import { requireRole, type UserAuth } from '../auth/user-auth.js';
-import { USERNAME_PATTERN } from '../auth/users.js';
+import { USERNAME_PATTERN, type User } from '../auth/users.js';
 import { principalOf, type AuthHook } from './request-auth.js';
 
 const Username = Type.String({ pattern: USERNAME_PATTERN });
@@ -45,6 +45,14 @@ const NewUserBody = Type.Object(
   },
   strict,
 );
+const UserParams = Type.Object({ id: Type.String({ format: 'uuid' }) }, strict);
+const UserChange = Type.Object(
+  {
+    role: Type.Optional(Type.Union([Type.Literal('admin'), Type.Literal('member')])),
+    disabled: Type.Optional(Type.Boolean()),
+  },
+  { ...strict, minProperties: 1 },
+);
 const AuditQuery = Type.Object(
   {
     action: Type.Optional(Type.String({ pattern: '^[a-z-]{1,32}$' })),
@@ -53,6 +61,15 @@ const AuditQuery = Type.Object(
   },
   strict,
 );
+
+const userView = (u: User) => ({
+  id: u.id,
+  username: u.username,
+  role: u.role,
+  createdAt: u.createdAt.toISOString(),
+  disabled: u.disabledAt !== null,
+  totpEnabled: u.totpEnabled,
+});
 
 export async function registerAuthApi<L extends FastifyBaseLogger>(
   app: FastifyInstance<Server, IncomingMessage, ServerResponse, L>,
@@ -132,14 +149,31 @@ export async function registerAuthApi<L extends FastifyBaseLogger>(
       requireRole(principalOf(req), 'admin');
       const users = await userAuth.listUsers();
       return {
-        users: users.map((u) => ({
-          id: u.id,
-          username: u.username,
-          role: u.role,
-          createdAt: u.createdAt.toISOString(),
-        })),
+        users: users.map(userView),
       };
     });
+    scope.patch<{ Params: Static<typeof UserParams>; Body: Static<typeof UserChange> }>(
+      '/v1/users/:id',
+      { schema: { params: UserParams, body: UserChange } },
+      async (req) =>
+        userView(await userAuth.updateUser(principalOf(req), req.params.id, req.body, req.ip)),
+    );
+    scope.delete<{ Params: Static<typeof UserParams> }>(
+      '/v1/users/:id',
+      { schema: { params: UserParams } },
+      async (req, reply) => {
+        await userAuth.deleteUser(principalOf(req), req.params.id, req.ip);
+        return reply.status(204).send();
+      },
+    );
+    scope.post<{ Params: Static<typeof UserParams> }>(
+      '/v1/users/:id/totp-reset',
+      { schema: { params: UserParams } },
+      async (req, reply) => {
+        await userAuth.resetTotp(principalOf(req), req.params.id, req.ip);
+        return reply.status(204).send();
+      },
+    );
     scope.post<{ Body: Static<typeof NewUserBody> }>(
       '/v1/users',
       { schema: { body: NewUserBody } },

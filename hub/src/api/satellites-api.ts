@@ -9,7 +9,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AuditLog } from '../audit/audit-log.js';
 import { MAX_PUBLIC_KEY_CHARS, checkPublicKey, type EnrollmentCodes } from '../auth/enrollment.js';
-import type { LoginLimiter } from '../auth/login-limiter.js';
+import { addressGroup, type LoginLimiter } from '../auth/login-limiter.js';
 import type { SatelliteTokenVerifier } from '../auth/satellite-token.js';
 import { RateLimited, actorOf, requireRole } from '../auth/user-auth.js';
 import { AppError } from '../errors.js';
@@ -135,7 +135,7 @@ export async function registerSatellitesApi<L extends FastifyBaseLogger>(
       '/v1/satellites/enroll',
       { schema: { body: EnrollBody } },
       async (req, reply) => {
-        const key = `ip:${req.ip}` as const;
+        const key = `ip:${addressGroup(req.ip)}` as const;
         const wait = limiter.retryAfterS([key]);
         if (wait > 0) throw new RateLimited(wait);
         const { code, id, name, publicKey } = req.body;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { readAuthSecret } from './auth-secret.js';
-import { LoginLimiter } from './login-limiter.js';
+import { addressGroup, LoginLimiter, loginKeys } from './login-limiter.js';
 import { checkPasswordPolicy, hashPassword, verifyPassword } from './passwords.js';
 
 const log = pino({ level: 'silent' });
@@ -41,20 +41,75 @@ describe('login limiter', () => {
       windowMs: 60_000,
       now: () => now,
     });
-    for (let i = 0; i < 4; i++) limiter.fail(['ip:1.2.3.4', 'user:bob']);
-    expect(limiter.retryAfterS(['ip:1.2.3.4', 'user:bob'])).toBe(0);
+    for (let i = 0; i < 4; i++) limiter.fail(['ip:1.2.3.4', 'user-ip:bob@1.2.3.4']);
+    expect(limiter.retryAfterS(['ip:1.2.3.4', 'user-ip:bob@1.2.3.4'])).toBe(0);
     now = 10_000;
-    limiter.fail(['ip:1.2.3.4', 'user:bob']);
-    expect(limiter.retryAfterS(['ip:1.2.3.4', 'user:bob'])).toBe(50); // the first failure leaves at 60 s
+    limiter.fail(['ip:1.2.3.4', 'user-ip:bob@1.2.3.4']);
+    expect(limiter.retryAfterS(['ip:1.2.3.4', 'user-ip:bob@1.2.3.4'])).toBe(50); // the first failure leaves at 60 s
     // Another user from the same address may still try, until the address's own limit.
-    expect(limiter.retryAfterS(['ip:1.2.3.4', 'user:carol'])).toBe(0);
-    for (let i = 0; i < 3; i++) limiter.fail(['ip:1.2.3.4', 'user:carol']);
-    expect(limiter.retryAfterS(['ip:1.2.3.4', 'user:dave'])).toBeGreaterThan(0);
+    expect(limiter.retryAfterS(['ip:1.2.3.4', 'user-ip:carol@1.2.3.4'])).toBe(0);
+    for (let i = 0; i < 3; i++) limiter.fail(['ip:1.2.3.4', 'user-ip:carol@1.2.3.4']);
+    expect(limiter.retryAfterS(['ip:1.2.3.4', 'user-ip:dave@1.2.3.4'])).toBeGreaterThan(0);
     now = 71_000;
-    expect(limiter.retryAfterS(['ip:5.6.7.8', 'user:bob'])).toBe(0);
-    limiter.fail(['user:erin']);
-    limiter.succeed('user:erin');
-    expect(limiter.retryAfterS(['user:erin'])).toBe(0);
+    expect(limiter.retryAfterS(['ip:5.6.7.8', 'user-ip:bob@5.6.7.8'])).toBe(0);
+    limiter.fail(['user-ip:erin@1.2.3.4']);
+    limiter.succeed('user-ip:erin@1.2.3.4');
+    expect(limiter.retryAfterS(['user-ip:erin@1.2.3.4'])).toBe(0);
+  });
+});
+
+describe('login keys', () => {
+  it('group-an-ipv6-client-by-its-64-and-leave-ipv4-alone', () => {
+    expect(addressGroup('203.0.113.9')).toBe('203.0.113.9');
+    expect(addressGroup('::ffff:203.0.113.9')).toBe('203.0.113.9');
+    expect(addressGroup('2001:db8:1:2::1')).toBe('2001:db8:1:2::/64');
+    expect(addressGroup('2001:0db8:0001:0002:ffff:1:2:3')).toBe('2001:db8:1:2::/64');
+    expect(addressGroup('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(addressGroup('::1')).toBe('0:0:0:0::/64');
+    expect(loginKeys('bob', '2001:db8:1:2::7')).toEqual([
+      'ip:2001:db8:1:2::/64',
+      'user-ip:bob@2001:db8:1:2::/64',
+      'user:bob',
+    ]);
+  });
+
+  it('pause-one-address-for-a-user-and-the-user-only-after-many-addresses', () => {
+    const limiter = new LoginLimiter({ maxPerUser: 2, maxPerIp: 100, windowMs: 60_000 });
+    for (let i = 0; i < 2; i++) limiter.fail(loginKeys('bob', '203.0.113.9'));
+    expect(limiter.retryAfterS(loginKeys('bob', '203.0.113.9'))).toBeGreaterThan(0);
+    expect(limiter.retryAfterS(loginKeys('bob', '192.168.1.2'))).toBe(0);
+    // Ten times maxPerUser from anywhere pauses the username everywhere.
+    for (let i = 0; i < 18; i++) limiter.fail(loginKeys('bob', `198.51.100.${i}`));
+    expect(limiter.retryAfterS(loginKeys('bob', '192.168.1.2'))).toBeGreaterThan(0);
+  });
+});
+
+describe('refresh sessions', () => {
+  it('end-at-their-absolute-lifetime-however-often-they-rotate', async () => {
+    const { openDb } = await import('../storage/db.js');
+    const { UserStore } = await import('./users.js');
+    const { RefreshTokens } = await import('./refresh-tokens.js');
+    const db = await openDb({ dataDir: 'memory://' });
+    try {
+      const user = await new UserStore(db).create({
+        username: 'a1',
+        role: 'admin',
+        passwordHash: 'x',
+      });
+      let now = Date.now();
+      const day = 86_400_000;
+      const refresh = new RefreshTokens(db, 30 * day, 90 * day, () => now);
+      let issued = await refresh.start(user.id);
+      for (let d = 0; d < 3; d++) {
+        now += 29 * day;
+        issued = { ...issued, ...(await refresh.rotate(issued.token)) };
+      }
+      now += 5 * day; // 92 days after the login, the token itself only 5 days old
+      await expect(refresh.rotate(issued.token)).rejects.toMatchObject({ code: 'auth-expired' });
+      expect(await refresh.isLive(issued.familyId)).toBe(false);
+    } finally {
+      await db.close();
+    }
   });
 });
 
@@ -100,5 +155,32 @@ describe('first admin', () => {
     } finally {
       await db.close();
     }
+  });
+});
+
+describe('production secrets', () => {
+  it('name-every-weak-service-password-and-pass-strong-ones', async () => {
+    const { parseConfig } = await import('../config/config.js');
+    const { refuseWeakSecrets, weakSecrets } = await import('../config/production-secrets.js');
+    const weakConfig = parseConfig({
+      databaseUrl: 'postgres://jarvis:short@db:5432/jarvis',
+      mqtt: { url: 'mqtt://broker:1883', username: 'hub', password: 'mqttpw' },
+      rateLimit: { redisUrl: 'redis://redis:6379' },
+    });
+    expect(weakSecrets(weakConfig)).toEqual([
+      expect.stringMatching(/external MQTT broker's password \(JARVIS_MQTT_PASSWORD\)/),
+      expect.stringMatching(/PostgreSQL password in DATABASE_URL/),
+      expect.stringMatching(/Redis password in JARVIS_REDIS_URL/),
+    ]);
+    expect(() => refuseWeakSecrets(weakConfig, { NODE_ENV: 'production' })).toThrow(
+      /production mode: .*MQTT.*; .*PostgreSQL.*; .*Redis/,
+    );
+    expect(() => refuseWeakSecrets(weakConfig, {})).not.toThrow();
+    const strong = parseConfig({
+      databaseUrl: `postgres://jarvis:${encodeURIComponent('a long %database pass')}@db/jarvis`,
+      mqtt: { url: 'mqtt://broker:1883', username: 'hub', password: 'a long mqtt password' },
+      rateLimit: { redisUrl: 'redis://:a-long-redis-password@redis:6379' },
+    });
+    expect(weakSecrets(strong)).toEqual([]);
   });
 });

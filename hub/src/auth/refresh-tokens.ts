@@ -19,6 +19,8 @@ export class RefreshTokens {
   constructor(
     private readonly db: Db,
     private readonly ttlMs: number,
+    /** A login's absolute lifetime: rotating does not stretch a session past it. */
+    private readonly maxSessionMs: number = Number.POSITIVE_INFINITY,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -44,8 +46,10 @@ export class RefreshTokens {
       expires_at: Date | string;
       used_at: Date | string | null;
       revoked_at: Date | string | null;
+      started_at: Date | string;
     }>(
-      `SELECT t.family_id, f.user_id, t.expires_at, t.used_at, f.revoked_at
+      `SELECT t.family_id, f.user_id, t.expires_at, t.used_at, f.revoked_at,
+         f.created_at AS started_at
        FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id
        WHERE t.token_hash = $1`,
       [hash(token)],
@@ -56,6 +60,10 @@ export class RefreshTokens {
     if (row.used_at !== null) return this.reused(row.family_id);
     if (new Date(row.expires_at).getTime() <= this.now())
       throw new AppError('auth-expired', 'refresh token expired');
+    if (new Date(row.started_at).getTime() + this.maxSessionMs <= this.now()) {
+      await this.revokeFamily(row.family_id);
+      throw new AppError('auth-expired', 'this login is too old: log in again');
+    }
     // Atomic: of two requests racing with one token, only one gets a successor.
     const used = await this.db.query(
       `UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL

@@ -37,11 +37,10 @@ export class SatelliteTokenVerifier {
       throw new AppError('auth-invalid', 'malformed token');
     }
     if (!subject) throw new AppError('auth-invalid', 'token has no subject');
+    // An unknown id reads like a bad signature, and only the key's holder hears "revoked":
+    // nobody can list which satellites exist by trying names.
     const satellite = await this.options.lookup(subject);
-    if (!satellite)
-      throw new AppError('satellite-unknown', `unknown satellite "${subject.slice(0, 64)}"`);
-    if (satellite.revokedAt)
-      throw new AppError('satellite-revoked', `satellite "${subject}" is revoked`);
+    if (!satellite) throw new AppError('auth-invalid', 'token signature or claims invalid');
 
     const nowS = Math.floor(this.now() / 1000);
     let payload;
@@ -58,6 +57,8 @@ export class SatelliteTokenVerifier {
       if (err instanceof joseErrors.JWTExpired) throw new AppError('auth-expired', 'token expired');
       throw new AppError('auth-invalid', 'token signature or claims invalid');
     }
+    if (satellite.revokedAt)
+      throw new AppError('satellite-revoked', `satellite "${subject}" is revoked`);
     const { exp = 0, iat = 0, jti = '' } = payload;
     if (exp - iat > MAX_TOKEN_LIFETIME_S) {
       throw new AppError('auth-invalid', `token lifetime exceeds ${MAX_TOKEN_LIFETIME_S} s`);

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.js';
 import { AppError } from '../errors.js';
 import type { AccessTokens } from './access-tokens.js';
-import type { LimiterKey, LoginLimiter } from './login-limiter.js';
+import { addressGroup, loginKeys, type LoginLimiter } from './login-limiter.js';
 import { checkPasswordPolicy, decoyHash, hashPassword, verifyPassword } from './passwords.js';
 import type { RefreshTokens } from './refresh-tokens.js';
 import { matchTotp, newTotpSecret, otpauthUri } from './totp.js';
@@ -87,7 +87,7 @@ export class UserAuth {
   }
 
   async login(username: string, password: string, ip: string, totp?: string): Promise<Tokens> {
-    const keys: LimiterKey[] = [`ip:${ip}`, `user:${username}`];
+    const keys = loginKeys(username, ip);
     const wait = this.deps.limiter.retryAfterS(keys);
     if (wait > 0) {
       await this.deps.audit.record({
@@ -107,9 +107,20 @@ export class UserAuth {
       await this.deps.audit.record({ action: 'login', outcome: 'denied', target: username, ip });
       throw new AppError('auth-invalid', 'wrong username or password');
     }
+    if (found.user.disabledAt) {
+      this.deps.limiter.forgive(keys, attempt);
+      await this.deps.audit.record({
+        action: 'login',
+        outcome: 'denied',
+        actor: found.user.id,
+        ip,
+        details: { reason: 'disabled' },
+      });
+      throw new AppError('forbidden', 'this account is disabled: ask an admin');
+    }
     await this.secondFactor(found.user, totp, ip, () => this.deps.limiter.forgive(keys, attempt));
     this.deps.limiter.forgive(keys, attempt);
-    this.deps.limiter.succeed(`user:${username}`);
+    this.deps.limiter.succeed(`user-ip:${username}@${addressGroup(ip)}`);
     await this.deps.audit.record({ action: 'login', outcome: 'ok', actor: found.user.id, ip });
     return this.startSession(found.user);
   }
@@ -168,7 +179,7 @@ export class UserAuth {
     await this.deps.refresh.revokeOthers(user.id, sessionOf(principal));
   }
 
-  /** Turns TOTP off: the password and a current code both. */
+  /** Turns TOTP off: the password and a current code both, braked like a login. */
   async totpDisable(
     principal: Principal,
     password: string,
@@ -176,15 +187,14 @@ export class UserAuth {
     ip: string,
   ): Promise<void> {
     const user = requireUser(principal);
-    const found = await this.deps.users.withHash(user.username);
+    await this.checkPassword(user, password, 'totp-disable', ip);
     const totp = await this.deps.users.totp(user.id);
-    const ok =
-      found !== undefined &&
-      totp.enabled &&
-      (await verifyPassword(password, found.passwordHash)) &&
-      (await this.useCode(user.id, totp, code));
+    const ok = totp.enabled && (await this.useCode(user.id, totp, code));
     await this.totpChanged(user, 'totp-disable', ok, ip);
-    if (!ok) throw new AppError('auth-invalid', 'wrong password or one-time code');
+    if (!ok) {
+      this.deps.limiter.fail(loginKeys(user.username, ip));
+      throw new AppError('auth-invalid', 'wrong or used one-time code, or two-factor login is off');
+    }
     await this.deps.users.setTotpEnabled(user.id, false);
     await this.deps.refresh.revokeOthers(user.id, sessionOf(principal));
   }
@@ -196,7 +206,7 @@ export class UserAuth {
     action: string,
     ip: string,
   ): Promise<void> {
-    const keys: LimiterKey[] = [`ip:${ip}`, `user:${user.username}`];
+    const keys = loginKeys(user.username, ip);
     const wait = this.deps.limiter.retryAfterS(keys);
     if (wait > 0) throw new RateLimited(wait);
     const attempt = this.deps.limiter.begin(keys);
@@ -233,7 +243,7 @@ export class UserAuth {
       throw err;
     }
     const user = await this.deps.users.get(rotated.userId);
-    if (!user) throw new AppError('auth-invalid', 'invalid refresh token');
+    if (!user || user.disabledAt) throw new AppError('auth-invalid', 'invalid refresh token');
     return this.tokens(user, rotated);
   }
 
@@ -287,6 +297,65 @@ export class UserAuth {
     return created;
   }
 
+  /** An admin changes a user's role or disables/enables them; disabling ends their sessions. */
+  async updateUser(
+    principal: Principal,
+    id: string,
+    change: { role?: Role; disabled?: boolean },
+    ip: string,
+  ): Promise<User> {
+    requireRole(principal, 'admin');
+    if (change.disabled && principal.kind === 'user' && principal.user.id === id)
+      throw new AppError('conflict', 'you cannot disable your own account');
+    const updated = await this.deps.users.update(id, change);
+    if (updated === undefined) throw new AppError('not-found', 'no such user');
+    if (updated === 'last-admin')
+      throw new AppError('conflict', 'this would leave no admin who can log in');
+    if (change.disabled) await this.deps.refresh.revokeUser(id);
+    await this.deps.audit.record({
+      action: 'user-update',
+      outcome: 'ok',
+      actor: actorOf(principal),
+      target: id,
+      ip,
+      details: { ...change },
+    });
+    return updated;
+  }
+
+  /** An admin deletes a user and every session of theirs (audit rows stay). */
+  async deleteUser(principal: Principal, id: string, ip: string): Promise<void> {
+    requireRole(principal, 'admin');
+    if (principal.kind === 'user' && principal.user.id === id)
+      throw new AppError('conflict', 'you cannot delete your own account');
+    const deleted = await this.deps.users.delete(id);
+    if (deleted === undefined) throw new AppError('not-found', 'no such user');
+    if (deleted === 'last-admin')
+      throw new AppError('conflict', 'this would leave no admin who can log in');
+    await this.deps.audit.record({
+      action: 'user-delete',
+      outcome: 'ok',
+      actor: actorOf(principal),
+      target: id,
+      ip,
+    });
+  }
+
+  /** An admin turns off a user's second factor (a lost phone); their sessions end. */
+  async resetTotp(principal: Principal, id: string, ip: string): Promise<void> {
+    requireRole(principal, 'admin');
+    if (!(await this.deps.users.get(id))) throw new AppError('not-found', 'no such user');
+    await this.deps.users.resetTotp(id);
+    await this.deps.refresh.revokeUser(id);
+    await this.deps.audit.record({
+      action: 'totp-reset',
+      outcome: 'ok',
+      actor: actorOf(principal),
+      target: id,
+      ip,
+    });
+  }
+
   listUsers(): Promise<User[]> {
     return this.deps.users.list();
   }
@@ -298,7 +367,12 @@ export class UserAuth {
   async authenticate(token: string): Promise<Principal> {
     const claims = await this.deps.access.verify(token);
     const user = await this.deps.users.get(claims.userId);
-    if (!user || user.tokenVersion !== claims.tokenVersion || user.role !== claims.role)
+    if (
+      !user ||
+      user.disabledAt ||
+      user.tokenVersion !== claims.tokenVersion ||
+      user.role !== claims.role
+    )
       throw new AppError('auth-invalid', 'token no longer valid');
     if (!(await this.deps.refresh.isLive(claims.sessionId)))
       throw new AppError('auth-invalid', 'session ended');

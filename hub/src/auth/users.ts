@@ -10,6 +10,9 @@ export interface User {
   readonly role: Role;
   readonly tokenVersion: number;
   readonly createdAt: Date;
+  /** Set while an admin has the account disabled. */
+  readonly disabledAt: Date | null;
+  readonly totpEnabled: boolean;
 }
 
 interface Row {
@@ -19,6 +22,8 @@ interface Row {
   password_hash: string;
   token_version: number;
   created_at: Date | string;
+  disabled_at: Date | string | null;
+  totp_enabled: boolean;
 }
 
 const toUser = (r: Row): User => ({
@@ -27,7 +32,13 @@ const toUser = (r: Row): User => ({
   role: r.role,
   tokenVersion: Number(r.token_version),
   createdAt: new Date(r.created_at),
+  disabledAt: r.disabled_at === null ? null : new Date(r.disabled_at),
+  totpEnabled: r.totp_enabled,
 });
+
+/** Other admins who can still log in: the last one may not be demoted, disabled or deleted. */
+const OTHER_ACTIVE_ADMIN = `EXISTS (SELECT 1 FROM users o
+  WHERE o.role = 'admin' AND o.disabled_at IS NULL AND o.id <> $1)`;
 
 /** Usernames: what people type, nothing a log or a URL could trip on. */
 export const USERNAME_PATTERN = '^[a-z0-9][a-z0-9._-]{1,31}$';
@@ -77,6 +88,42 @@ export class UserStore {
     return (await this.db.query<Row>('SELECT * FROM users ORDER BY username')).map(toUser);
   }
 
+  /**
+   * Changes role and/or disabled state; every access token issued before stops working.
+   * @returns the user, undefined when there is none, or 'last-admin' when the change would
+   *   leave no admin able to log in.
+   */
+  async update(
+    id: string,
+    change: { role?: Role; disabled?: boolean },
+  ): Promise<User | 'last-admin' | undefined> {
+    const rows = await this.db.query<Row>(
+      `UPDATE users SET
+         role = COALESCE($2, role),
+         disabled_at = CASE WHEN $3::boolean IS NULL THEN disabled_at
+                            WHEN $3 THEN COALESCE(disabled_at, now()) END,
+         token_version = token_version + 1
+       WHERE id = $1 AND (
+         (COALESCE($2, role) = 'admin' AND NOT COALESCE($3::boolean, disabled_at IS NOT NULL))
+         OR role <> 'admin' OR ${OTHER_ACTIVE_ADMIN})
+       RETURNING *`,
+      [id, change.role ?? null, change.disabled ?? null],
+    );
+    if (rows[0]) return toUser(rows[0]);
+    return (await this.get(id)) ? 'last-admin' : undefined;
+  }
+
+  /** @returns true when deleted, undefined when there is none, 'last-admin' as for update. */
+  async delete(id: string): Promise<true | 'last-admin' | undefined> {
+    const rows = await this.db.query(
+      `DELETE FROM users WHERE id = $1 AND (role <> 'admin' OR ${OTHER_ACTIVE_ADMIN})
+       RETURNING id`,
+      [id],
+    );
+    if (rows[0]) return true;
+    return (await this.get(id)) ? 'last-admin' : undefined;
+  }
+
   /** New hash, and every access token issued before stops working. */
   async setPassword(id: string, passwordHash: string): Promise<void> {
     await this.db.query(
@@ -106,6 +153,15 @@ export class UserStore {
     await this.db.query(
       'UPDATE users SET totp_secret = $2, totp_enabled = false, totp_last_step = NULL WHERE id = $1',
       [id, secret],
+    );
+  }
+
+  /** An admin's reset for a user who lost their authenticator: TOTP off, secret gone. */
+  async resetTotp(id: string): Promise<void> {
+    await this.db.query(
+      `UPDATE users SET totp_enabled = false, totp_secret = NULL, totp_last_step = NULL,
+         token_version = token_version + 1 WHERE id = $1`,
+      [id],
     );
   }
 

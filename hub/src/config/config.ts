@@ -214,9 +214,15 @@ export const ConfigSchema = Type.Object(
         secretFile: Type.Optional(Type.String({ minLength: 1 })),
         accessTtlS: Type.Integer({ minimum: 60, maximum: 3600, default: 600 }),
         refreshTtlDays: Type.Integer({ minimum: 1, maximum: 365, default: 30 }),
-        /** Failed logins against one username, or from one IP, within loginWindowS before a pause. */
+        /** A login's absolute lifetime, however often it is refreshed. */
+        sessionMaxDays: Type.Integer({ minimum: 1, maximum: 730, default: 90 }),
+        /**
+         * Failed logins within loginWindowS before a pause: against one username from one
+         * address, from one address, and against one username from anywhere.
+         */
         loginMaxFailures: Type.Integer({ minimum: 1, maximum: 100, default: 5 }),
         loginMaxFailuresPerIp: Type.Integer({ minimum: 1, maximum: 10_000, default: 20 }),
+        loginMaxFailuresAnyIp: Type.Integer({ minimum: 1, maximum: 10_000, default: 50 }),
         loginWindowS: Type.Integer({ minimum: 10, maximum: 86_400, default: 900 }),
       },
       { default: {}, additionalProperties: false },
@@ -245,6 +251,17 @@ export const ConfigSchema = Type.Object(
         }),
       },
       { default: {}, additionalProperties: false },
+    ),
+    /**
+     * Reverse proxies (addresses or CIDRs, e.g. the cluster's ingress) whose X-Forwarded-For is
+     * believed for the client's address; none by default, so a client cannot pick its own.
+     */
+    trustProxy: Type.Array(
+      Type.String({ pattern: '^[0-9a-fA-F:.]+(/[0-9]{1,3})?$', maxLength: 64 }),
+      {
+        default: [],
+        maxItems: 50,
+      },
     ),
     /** Browser origins allowed to call the API from another origin (CORS); none by default. */
     corsOrigins: Type.Array(Type.String({ pattern: '^https?://[^/\\s]+$', maxLength: 200 }), {

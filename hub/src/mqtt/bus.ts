@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
+import { loginKeys, type LoginLimiter } from '../auth/login-limiter.js';
 import { mayPublish, maySubscribe, type MqttIdentify, type MqttIdentity } from './acl.js';
 
 export type MessageHandler = (topic: string, payload: Buffer) => void;
@@ -22,6 +23,8 @@ export interface MqttBus {
   connected(): boolean;
   /** Embedded broker: closes the clients connected as this identity; how many there were. */
   disconnectIdentity?(name: string): number;
+  /** Embedded broker: the identities with a client connected now. */
+  connectedIdentities?(): string[];
   close(): Promise<void>;
 }
 
@@ -90,6 +93,8 @@ export async function startEmbeddedBroker(options: {
   log: Logger;
   /** MQTTS with this key and certificate. */
   tls?: { key: string; cert: string };
+  /** Brakes password guessing as logins are braked: per username and address, per address. */
+  brake?: LoginLimiter;
 }): Promise<MqttBus> {
   const { Aedes } = await import('aedes');
   const identities = new WeakMap<object, MqttIdentity>();
@@ -104,6 +109,15 @@ export async function startEmbeddedBroker(options: {
         done(refuse(client.id, username), false);
         return;
       }
+      const ip = (client.conn as { remoteAddress?: string }).remoteAddress ?? 'unknown';
+      const keys = loginKeys(username, ip);
+      if (options.brake && options.brake.retryAfterS(keys) > 0) {
+        options.log.warn({ clientId: client.id, username, ip }, 'mqtt login braked');
+        done(refuse(client.id, username), false);
+        return;
+      }
+      // Counted as failed until it succeeds, so a burst of parallel guesses is braked too.
+      const attempt = options.brake?.begin(keys);
       options.identify(username, password).then(
         (identity) => {
           if (!identity) return done(refuse(client.id, username), false);
@@ -116,6 +130,7 @@ export async function startEmbeddedBroker(options: {
             options.log.warn({ who: identity.name, clientId: client.id }, 'mqtt client id refused');
             return done(refuse(client.id, username), false);
           }
+          if (attempt !== undefined) options.brake?.forgive(keys, attempt);
           identities.set(client, identity);
           const set = clients.get(identity.name) ?? new Set();
           set.add(client);
@@ -217,6 +232,7 @@ export async function startEmbeddedBroker(options: {
       clients.delete(name);
       return open.length;
     },
+    connectedIdentities: () => [...clients].filter(([, set]) => set.size > 0).map(([name]) => name),
     close: async () => {
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       await new Promise<void>((resolve) => server.close(() => resolve()));

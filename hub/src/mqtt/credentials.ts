@@ -73,6 +73,15 @@ export class MqttCredentials {
     return rows.length > 0;
   }
 
+  /** Whether the credential exists and is not revoked. */
+  async isLive(username: string): Promise<boolean> {
+    const rows = await this.db.query(
+      'SELECT 1 FROM mqtt_credentials WHERE username = $1 AND revoked_at IS NULL',
+      [username],
+    );
+    return rows.length > 0;
+  }
+
   /** The identity a device connects as, or undefined for a wrong or revoked password. */
   async identify(username: string, password: Buffer): Promise<MqttIdentity | undefined> {
     const rows = await this.db.query<Row>(
