@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'bad-request'
   | 'not-found'
   | 'no-listener'
+  | 'not-online'
   | 'forbidden'
   | 'conflict'
   | 'rate-limited'
@@ -39,6 +40,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   'bad-request': 400,
   'not-found': 404,
   'no-listener': 409,
+  'not-online': 409,
   forbidden: 403,
   conflict: 409,
   'rate-limited': 429,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import websocket from '@fastify/websocket';
@@ -54,6 +55,17 @@ import { VoiceSession, type SessionDeps } from './pipeline/session.js';
 import { openDb, type Db } from './storage/db.js';
 import { SatelliteStore } from './storage/satellites.js';
 import { SessionStore } from './storage/sessions.js';
+import { registerDashboard } from './api/dashboard-static.js';
+import { deviceView, registerDevicesApi } from './api/devices-api.js';
+import { registerEventsSocket } from './api/events-socket.js';
+import { satelliteView, type LedState } from './api/satellite-view.js';
+import { registerSessionsApi, sessionView } from './api/sessions-api.js';
+import { registerSystemApi } from './api/system-api.js';
+import { addressGroup } from './auth/login-limiter.js';
+import { LiveEvents } from './live/live-events.js';
+import { ReplyAudio } from './live/reply-audio.js';
+import { tapSession } from './live/session-tap.js';
+import type { SatelliteRecord } from './storage/satellites.js';
 
 export interface HubOptions {
   readonly config: Readonly<HubConfig>;
@@ -69,6 +81,8 @@ export interface HubOptions {
   readonly onSetupToken?: (token: string) => void;
   /** How often open connections are checked against revocations made elsewhere (5 s). */
   readonly revocationCheckMs?: number;
+  /** The built dashboard's folder (dashboard/dist by default). */
+  readonly dashboardDir?: string;
 }
 
 export interface Hub {
@@ -80,6 +94,8 @@ export interface Hub {
   readonly devices: DeviceRegistry;
   readonly metrics: HubMetrics;
   readonly timers: TimerService;
+  /** What the dashboard's live feed carries. */
+  readonly live: LiveEvents;
   /** Resolves with each session's stored record; for tests and the demo's timeline. */
   onSessionEnd(listener: (record: Awaited<VoiceSession['done']>) => void): void;
   /** http://host:port once listening. */
@@ -145,11 +161,14 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         log,
       });
   const devices = new DeviceRegistry(config.devices);
+  // Set once the live feed exists; retained states arrive before that and are only recorded.
+  let onDeviceState: (id: string) => void = () => undefined;
   for (const d of config.devices) {
     if (d.stateTopic)
-      await bus.subscribe(d.stateTopic, (topic, payload) =>
-        devices.recordState(topic, payload.toString()),
-      );
+      await bus.subscribe(d.stateTopic, (topic, payload) => {
+        const device = devices.recordState(topic, payload.toString());
+        if (device) onDeviceState(device.id);
+      });
   }
   const matcher = new IntentMatcher(
     devices,
@@ -210,11 +229,32 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   };
   learnRooms((await satellites.list()).filter((s) => s.revokedAt === null).map((s) => s.room));
   const sessions = new SessionStore(db);
+  const startedAt = Date.now();
+  const live = new LiveEvents(log.child({ component: 'live' }));
+  const replies = new ReplyAudio();
+  const phases = new Map<string, LedState>();
   const listeners: ((r: Awaited<VoiceSession['done']>) => void)[] = [];
 
   const online = new Map<string, SatelliteConnection>();
   // Satellites' state for Home Assistant, and announcements asked for over MQTT.
   const satelliteStates = await startSatelliteStates({ bus, log, prefix: config.discovery.prefix });
+  const viewOf = (s: SatelliteRecord) =>
+    satelliteView(s, {
+      conn: online.get(s.id),
+      state: satelliteStates.state(s.id),
+      phase: phases.get(s.id),
+    });
+  const publishSatellite = (s: SatelliteRecord) =>
+    live.publish({ type: 'satellite', satellite: viewOf(s) });
+  satelliteStates.onChange = (id) => {
+    const conn = online.get(id);
+    if (conn) publishSatellite(conn.satellite);
+    else
+      void satellites.get(id).then(
+        (s) => s && publishSatellite(s),
+        () => undefined,
+      );
+  };
   const announcer = await startAnnouncements({
     bus,
     tts: engines.tts,
@@ -297,11 +337,22 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       conn.sendError('session-busy', 'a session is already open on this satellite', true);
       return undefined;
     }
+    const id = randomUUID();
     const session = new VoiceSession(sessionDeps, {
-      id: randomUUID(),
+      id,
       satellite: conn.satellite,
       wake,
-      io: satelliteStates.observe(conn),
+      io: tapSession(satelliteStates.observe(conn), id, live, replies, (phase) => {
+        phases.set(conn.satellite.id, phase);
+        publishSatellite(conn.satellite);
+      }),
+    });
+    live.publish({
+      type: 'session-start',
+      sessionId: id,
+      satelliteId: conn.satellite.id,
+      at: new Date().toISOString(),
+      wake,
     });
     conn.sessionId = session.id;
     active.set(session.id, session);
@@ -316,6 +367,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         log.error({ err: (err as Error).message, sessionId: record.id }, 'could not store session');
       }
       for (const l of listeners) l(record);
+      live.publish({ type: 'session-end', session: sessionView(record, replies) });
     });
     return session;
   };
@@ -332,7 +384,9 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         previous.close(CLOSE.replaced, 'replaced by a newer connection');
       metrics.satellitesOnline.set(online.size);
       learnRooms([conn.satellite.room]);
+      phases.set(conn.satellite.id, 'idle');
       satelliteStates.online(conn);
+      void satellites.touch(conn.satellite.id).catch(() => undefined);
       void timers.satelliteOnline(conn.satellite.id);
     },
     onWake(conn, wake) {
@@ -365,6 +419,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     },
     onClose(conn) {
       if (online.get(conn.satellite.id) === conn) online.delete(conn.satellite.id);
+      void satellites.touch(conn.satellite.id).catch(() => undefined);
       satelliteStates.offline(conn);
       metrics.satellitesOnline.set(online.size);
       sessionOf(conn)?.cancel('satellite disconnected');
@@ -399,7 +454,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const unlimited = new Set(['/health', '/ready', '/metrics']);
   app.addHook('onRequest', async (req) => {
     if (!unlimited.has(req.routeOptions.url ?? ''))
-      await checkRate(rates, `ip:${req.ip}`, config.rateLimit.perIpPerMinute);
+      await checkRate(rates, `ip:${addressGroup(req.ip)}`, config.rateLimit.perIpPerMinute);
   });
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof RateLimited) void reply.header('retry-after', String(err.retryAfterS));
@@ -499,7 +554,17 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     authenticate,
     limiter: newLoginLimiter(),
     hubId: config.hubId,
-    isOnline: (id) => online.has(id),
+    view: viewOf,
+    changed: (s) => {
+      const conn = online.get(s.id);
+      if (conn) conn.satellite = s;
+      learnRooms([s.room]);
+      publishSatellite(s);
+    },
+    control: (id, change) => {
+      if (change.volume !== undefined) sessionDeps.volumes?.set(id, change.volume);
+      return satelliteStates.control(id, change);
+    },
     disconnect: (id, reason) => {
       online.get(id)?.close(CLOSE.revoked, reason);
       bus.disconnectIdentity?.(`satellite:${id}`);
@@ -511,6 +576,39 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     announcer,
     log,
   });
+  const discoveredState = liveDevices
+    ? (id: string) => liveDevices.discovered.state(id)
+    : undefined;
+  await registerDevicesApi(app, {
+    authenticate,
+    registry: devices,
+    discovered: discoveredState,
+    bus,
+    audit,
+  });
+  await registerSessionsApi(app, { authenticate, sessions, replies });
+  await registerSystemApi(app, {
+    authenticate,
+    config,
+    engines,
+    bus,
+    db,
+    sessions,
+    version: await hubVersion(),
+    startedAt,
+  });
+  registerEventsSocket(app, { userAuth, live });
+  await registerDashboard(app, { dir: options.dashboardDir, log });
+  // Device states and timers reach the live feed as they change.
+  const publishDevice = (id: string) => {
+    const d = devices.find(id);
+    if (d) live.publish({ type: 'device', device: deviceView(d, devices, discoveredState) });
+  };
+  onDeviceState = publishDevice;
+  liveDevices?.discovered.on('change', (change) => {
+    if (change.type === 'state') publishDevice(change.id);
+  });
+  timers.onChange = () => live.publish({ type: 'timers' });
   await app.listen({ host: config.host, port: config.port });
   await timers.start();
   // A revocation made outside this process (`jarvis-hub revoke`, another replica) reaches the
@@ -552,6 +650,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     sessions,
     devices,
     metrics,
+    live,
     onSessionEnd: (l) => listeners.push(l),
     wyomingPort: speech.wyomingPort,
     url() {
@@ -579,4 +678,13 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       await db.close();
     },
   };
+}
+
+async function hubVersion(): Promise<string> {
+  try {
+    const text = await readFile(new URL('../package.json', import.meta.url), 'utf8');
+    return (JSON.parse(text) as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }

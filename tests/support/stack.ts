@@ -73,6 +73,8 @@ export async function startStack(
     env?: NodeJS.ProcessEnv;
     /** How often revocations made elsewhere are looked for (the hub's default: 5 s). */
     revocationCheckMs?: number;
+    /** The built dashboard the hub serves (dashboard/dist by default). */
+    dashboardDir?: string;
   } = {},
 ): Promise<Stack> {
   const dir = await mkdtemp(join(tmpdir(), 'jarvis-stack-'));
@@ -96,6 +98,7 @@ export async function startStack(
     ...(options.engines ? { engines: options.engines } : {}),
     env: options.env ?? {},
     ...(options.revocationCheckMs ? { revocationCheckMs: options.revocationCheckMs } : {}),
+    ...(options.dashboardDir ? { dashboardDir: options.dashboardDir } : {}),
     onSetupToken: (token) => (setupToken = token),
   });
   // An external broker (config.mqtt.url) takes the hub's own credentials for the light too.

@@ -82,6 +82,8 @@ export async function registerAuthApi<L extends FastifyBaseLogger>(
   const { userAuth, audit, authenticate } = options;
 
   await app.register(async (open) => {
+    // Whether the dashboard should offer first-admin setup instead of a login.
+    open.get('/v1/setup', async () => ({ needed: await userAuth.setupNeeded() }));
     open.post<{ Body: Static<typeof SetupBody> }>(
       '/v1/setup',
       { schema: { body: SetupBody } },

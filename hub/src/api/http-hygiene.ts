@@ -42,7 +42,10 @@ export function registerHttpHygiene<L extends FastifyBaseLogger>(
   });
 
   app.addHook('onSend', async (req, reply, payload) => {
+    // The dashboard's pages carry their own, looser policy (they load scripts and styles).
+    const own = reply.getHeader('content-security-policy');
     void reply.headers(SECURITY_HEADERS);
+    if (own !== undefined) void reply.header('content-security-policy', own);
     if (req.routeOptions.url?.startsWith('/v1/')) void reply.header('cache-control', 'no-store');
     const origin = allowedOrigin(req.headers.origin);
     if (origin) void reply.header('access-control-allow-origin', origin).header('vary', 'Origin');

@@ -13,7 +13,7 @@ import { addressGroup, type LoginLimiter } from '../auth/login-limiter.js';
 import type { SatelliteTokenVerifier } from '../auth/satellite-token.js';
 import { RateLimited, actorOf, requireRole } from '../auth/user-auth.js';
 import { AppError } from '../errors.js';
-import type { SatelliteStore } from '../storage/satellites.js';
+import type { SatelliteRecord, SatelliteStore } from '../storage/satellites.js';
 import { bearerToken } from './api-keys.js';
 import { principalOf, type AuthHook } from './request-auth.js';
 
@@ -42,6 +42,17 @@ const EnrollBody = Type.Object(
   strict,
 );
 const KeyBody = Type.Object({ publicKey: PublicKey }, strict);
+const ChangeBody = Type.Object(
+  { name: Type.Optional(Name), room: Type.Optional(Room) },
+  { ...strict, minProperties: 1 },
+);
+const VolumeBody = Type.Object(
+  {
+    volume: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
+    muted: Type.Optional(Type.Boolean()),
+  },
+  { ...strict, minProperties: 1 },
+);
 const IdParams = Type.Object({ id: SatelliteId });
 
 export interface SatellitesApiOptions {
@@ -53,7 +64,12 @@ export interface SatellitesApiOptions {
   /** Failed redemptions per IP: a code is 60 bits, but guessing should still cost. */
   readonly limiter: LoginLimiter;
   readonly hubId: string;
-  readonly isOnline: (id: string) => boolean;
+  /** How the API shows a satellite: its record with its live state. */
+  readonly view: (s: SatelliteRecord) => object;
+  /** A satellite was renamed or moved: its connection and the rooms voice can name follow. */
+  readonly changed: (s: SatelliteRecord) => void;
+  /** Sets an online satellite's volume and/or mute; false when it is offline. */
+  readonly control: (id: string, change: { volume?: number; muted?: boolean }) => boolean;
   /** Closes a revoked satellite's open connection. */
   readonly disconnect: (id: string, reason: string) => void;
 }
@@ -96,17 +112,40 @@ export async function registerSatellitesApi<L extends FastifyBaseLogger>(
 
     admin.get('/v1/satellites', async (req) => {
       requireRole(principalOf(req), 'admin');
-      return {
-        satellites: (await satellites.list()).map((s) => ({
-          id: s.id,
-          name: s.name,
-          room: s.room,
-          enrolledAt: s.enrolledAt.toISOString(),
-          revokedAt: s.revokedAt?.toISOString() ?? null,
-          online: options.isOnline(s.id),
-        })),
-      };
+      return { satellites: (await satellites.list()).map(options.view) };
     });
+
+    admin.patch<{ Params: Static<typeof IdParams>; Body: Static<typeof ChangeBody> }>(
+      '/v1/satellites/:id',
+      { schema: { params: IdParams, body: ChangeBody } },
+      async (req) => {
+        const p = principalOf(req);
+        requireRole(p, 'admin');
+        const updated = await satellites.update(req.params.id, req.body);
+        if (!updated) throw new AppError('not-found', `no enrolled satellite "${req.params.id}"`);
+        options.changed(updated);
+        await audit.record({
+          action: 'satellite-update',
+          outcome: 'ok',
+          actor: actorOf(p),
+          target: updated.id,
+          ip: req.ip,
+          details: { ...req.body },
+        });
+        return options.view(updated);
+      },
+    );
+
+    admin.post<{ Params: Static<typeof IdParams>; Body: Static<typeof VolumeBody> }>(
+      '/v1/satellites/:id/volume',
+      { schema: { params: IdParams, body: VolumeBody } },
+      async (req, reply) => {
+        requireRole(principalOf(req), 'admin');
+        if (!options.control(req.params.id, req.body))
+          throw new AppError('not-online', `satellite "${req.params.id}" is not online`);
+        return reply.status(204).send();
+      },
+    );
 
     admin.delete<{ Params: Static<typeof IdParams> }>(
       '/v1/satellites/:id',

@@ -61,6 +61,11 @@ export class UserAuth {
     show(token);
   }
 
+  /** True while there is no user: the first admin is still to be made. */
+  async setupNeeded(): Promise<boolean> {
+    return (await this.deps.users.count()) === 0;
+  }
+
   /** Creates the first admin with the setup token. */
   async setup(token: string, username: string, password: string, ip: string): Promise<Tokens> {
     const expected = this.setupDigest;

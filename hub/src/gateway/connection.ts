@@ -54,6 +54,8 @@ export class SatelliteConnection implements SessionIo {
   sessionId: string | undefined;
   /** The satellite asked the hub to listen for its wake word (hello capability). */
   wakeOnHub = false;
+  /** What its hello said about it, for the dashboard. */
+  about: { software: string | null; wakeWords: readonly string[]; leds: boolean } | undefined;
   private version: number | undefined;
   private mic: { stream: number; samples: number } | undefined;
   private ttsStream = 0;
@@ -64,7 +66,8 @@ export class SatelliteConnection implements SessionIo {
   private readonly log: Logger;
 
   constructor(
-    readonly satellite: SatelliteRecord,
+    /** Replaced when an admin renames or moves the satellite. */
+    public satellite: SatelliteRecord,
     private readonly ws: WebSocket,
     private readonly hooks: ConnectionHooks,
   ) {
@@ -169,6 +172,11 @@ export class SatelliteConnection implements SessionIo {
         clearTimeout(this.helloTimer);
         this.version = version;
         this.wakeOnHub = event.capabilities.wakeOnHub === true;
+        this.about = {
+          software: event.software ?? null,
+          wakeWords: event.capabilities.wakeWords,
+          leds: event.capabilities.leds,
+        };
         this.send({
           type: 'welcome',
           version,

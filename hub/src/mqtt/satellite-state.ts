@@ -142,11 +142,30 @@ export class SatelliteStates {
   /** Publishes run one after another, so a retained state never overtakes a newer one. */
   private chain: Promise<void> = Promise.resolve();
 
+  /** Told after a satellite's state changed (the dashboard's live feed). */
+  onChange: (id: string) => void = () => undefined;
+
   constructor(
     private readonly bus: Pick<MqttBus, 'publish' | 'subscribe'>,
     private readonly log: Logger,
     private readonly prefix: string,
   ) {}
+
+  /**
+   * Sets an online satellite's volume and/or mute as the hub's own request (the dashboard);
+   * false when it is not connected.
+   */
+  control(
+    id: string,
+    change: { volume?: number | undefined; muted?: boolean | undefined },
+  ): boolean {
+    const conn = this.entries.get(id)?.conn;
+    if (!conn) return false;
+    const io = this.observe(conn);
+    if (change.volume !== undefined) io.send({ type: 'set-volume', volume: change.volume });
+    if (change.muted !== undefined) io.send({ type: 'mute', muted: change.muted });
+    return true;
+  }
 
   /** Subscribes to the mute switches' command topic. */
   async start(): Promise<void> {
@@ -254,6 +273,7 @@ export class SatelliteStates {
     if (unchanged && change.online === undefined) return;
     entry.state = next;
     this.publish(stateTopic(entry.satellite.id), JSON.stringify(next), 'satellite state');
+    this.onChange(entry.satellite.id);
   }
 
   private publish(topic: string, payload: string, what: string): void {

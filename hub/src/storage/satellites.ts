@@ -8,6 +8,8 @@ export interface SatelliteRecord {
   readonly publicKey: string;
   readonly enrolledAt: Date;
   readonly revokedAt: Date | null;
+  /** When it was last connected (null: never since this was recorded). */
+  readonly lastSeenAt?: Date | null;
 }
 
 interface Row {
@@ -17,6 +19,7 @@ interface Row {
   public_key: string;
   enrolled_at: Date | string;
   revoked_at: Date | string | null;
+  last_seen_at: Date | string | null;
 }
 
 const toRecord = (r: Row): SatelliteRecord => ({
@@ -26,6 +29,7 @@ const toRecord = (r: Row): SatelliteRecord => ({
   publicKey: r.public_key,
   enrolledAt: new Date(r.enrolled_at),
   revokedAt: r.revoked_at === null ? null : new Date(r.revoked_at),
+  lastSeenAt: r.last_seen_at === null ? null : new Date(r.last_seen_at),
 });
 
 export class SatelliteStore {
@@ -73,5 +77,23 @@ export class SatelliteStore {
       [id],
     );
     return rows.length > 0;
+  }
+
+  /** Renames or moves a satellite; undefined when there is none. */
+  async update(
+    id: string,
+    change: { name?: string | undefined; room?: string | undefined },
+  ): Promise<SatelliteRecord | undefined> {
+    const rows = await this.db.query<Row>(
+      `UPDATE satellites SET name = COALESCE($2, name), room = COALESCE($3, room)
+       WHERE id = $1 RETURNING *`,
+      [id, change.name ?? null, change.room ?? null],
+    );
+    return rows[0] ? toRecord(rows[0]) : undefined;
+  }
+
+  /** Notes that the satellite is (or just was) connected. */
+  async touch(id: string): Promise<void> {
+    await this.db.query('UPDATE satellites SET last_seen_at = now() WHERE id = $1', [id]);
   }
 }

@@ -121,4 +121,40 @@ export class SessionStore {
     );
     return rows.map(toRecord);
   }
+
+  /** Newest first, narrowed by satellite, outcome, words in the transcript or reply, and time. */
+  async search(filter: {
+    satelliteId?: string | undefined;
+    outcome?: SessionOutcome | undefined;
+    text?: string | undefined;
+    before?: Date | undefined;
+    limit: number;
+  }): Promise<SessionRecord[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const param = (v: unknown): string => `$${params.push(v)}`;
+    if (filter.satelliteId) where.push(`satellite_id = ${param(filter.satelliteId)}`);
+    if (filter.outcome) where.push(`outcome = ${param(filter.outcome)}`);
+    if (filter.before) where.push(`started_at < ${param(filter.before)}`);
+    if (filter.text) {
+      // The user's words are matched literally: % and _ are not wildcards here.
+      const like = param(`%${filter.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      where.push(`(transcript ILIKE ${like} OR reply ILIKE ${like})`);
+    }
+    const rows = await this.db.query<Row>(
+      `SELECT * FROM sessions ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY started_at DESC LIMIT ${param(filter.limit)}`,
+      params,
+    );
+    return rows.map(toRecord);
+  }
+
+  /** The most recent sessions' timings, for latency percentiles. */
+  async recentTimings(limit: number): Promise<SessionTimings[]> {
+    const rows = await this.db.query<{ timings: SessionTimings }>(
+      'SELECT timings FROM sessions ORDER BY started_at DESC LIMIT $1',
+      [limit],
+    );
+    return rows.map((r) => r.timings);
+  }
 }

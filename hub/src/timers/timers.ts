@@ -84,6 +84,8 @@ export class TimerService {
   /** Timers being rung now: the scheduled ring and a reconnect must not both say it. */
   private readonly ringing = new Set<string>();
   private closed = false;
+  /** Told after a timer was set, cancelled or rang (the dashboard's live feed). */
+  onChange: () => void = () => undefined;
 
   constructor(
     private readonly db: Db,
@@ -136,6 +138,7 @@ export class TimerService {
     );
     this.schedule(timer);
     this.log.info({ timerId: timer.id, satelliteId, durationMs }, 'timer set');
+    this.onChange();
     return timer;
   }
 
@@ -148,6 +151,7 @@ export class TimerService {
     );
     clearTimeout(this.scheduled.get(id));
     this.scheduled.delete(id);
+    if (rows.length > 0) this.onChange();
     return rows.length > 0;
   }
 
@@ -196,6 +200,7 @@ export class TimerService {
         return;
       }
       await this.db.query('UPDATE timers SET rang_at = now() WHERE id = $1', [timer.id]);
+      this.onChange();
       this.log.info({ timerId: timer.id, satelliteId: timer.satelliteId }, 'timer rang');
     } catch (err) {
       this.log.error({ timerId: timer.id, err: (err as Error).message }, 'timer could not ring');
