@@ -3,9 +3,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Engines and test servers come from Debian: speech recognition, test voices, audio tools, brokers.
+# Engines and test servers come from Debian: speech recognition, test voices, audio tools, brokers,
+# and the browser the dashboard's end-to-end tests drive (never a downloaded one).
 PACKAGES=(pocketsphinx pocketsphinx-en-us libpocketsphinx3 pocketsphinx-testdata espeak-ng flite festival festvox-kallpc16k sox
-  mosquitto redis-server postgresql-15 openssl)
+  mosquitto redis-server postgresql-15 openssl
+  chromium fonts-dejavu-core)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

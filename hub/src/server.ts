@@ -27,6 +27,7 @@ import { LoginLimiter } from './auth/login-limiter.js';
 import { RefreshTokens } from './auth/refresh-tokens.js';
 import { RateLimited, UserAuth } from './auth/user-auth.js';
 import { UserStore } from './auth/users.js';
+import { loadDataKey } from './auth/secret-box.js';
 import { startSpeechServices } from './api/speech-services.js';
 import { createEngines, wakeEngineFactory, type Engines } from './engines/registry.js';
 import { AppError } from './errors.js';
@@ -115,6 +116,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   refuseWeakSecrets(config, env);
   const homeApiKeys = await readApiKeys(env['JARVIS_API_KEYS'], config.api.keysFile, 'home API');
   const authSecret = await readAuthSecret({ file: config.auth.secretFile, env, log });
+  const dataKey = await loadDataKey({ env, dataDir: config.dataDir });
   const tls = config.tls.certFile
     ? await loadTls(config.tls.certFile, config.tls.keyFile ?? '')
     : config.tls.generate
@@ -521,7 +523,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
 
   const speech = await startSpeechServices({ app, config, engines, log, env: options.env });
   const userAuth = new UserAuth({
-    users: new UserStore(db),
+    users: new UserStore(db, dataKey),
     refresh: new RefreshTokens(
       db,
       config.auth.refreshTtlDays * 86_400_000,

@@ -130,6 +130,25 @@ describe('TLS with a local CA', () => {
     }
   });
 
+  it('renews-the-hub-certificate-near-its-end-and-keeps-the-pinned-ca', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'jarvis-tls-renew-'));
+    try {
+      const { localCa } = await import('../../hub/src/tls/local-ca.js');
+      const first = await localCa(dir, ['localhost']);
+      const again = await localCa(dir, ['localhost']);
+      expect(again.cert).toBe(first.cert); // nothing to do
+      const later = Date.now() + 800 * 86_400_000; // 25 days before its 825 are up
+      const renewed = await localCa(dir, ['localhost'], () => later);
+      expect(renewed.cert).not.toBe(first.cert);
+      expect(renewed.fingerprint).toBe(first.fingerprint); // the CA satellites pinned
+      const cert = new X509Certificate(renewed.cert);
+      expect(cert.checkIssued(new X509Certificate(renewed.ca ?? ''))).toBe(true);
+      expect(new Date(cert.validTo).getTime()).toBeGreaterThan(Date.now() + 800 * 86_400_000);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('speaks-mqtts-on-the-embedded-broker', async () => {
     const ca = await readFile(join(dir, 'tls', 'ca.crt'), 'utf8');
     const url = `mqtts://127.0.0.1:${hub.bus.address!.port}`;

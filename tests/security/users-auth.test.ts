@@ -272,6 +272,13 @@ describe('user administration', () => {
     });
     expect(setup.status).toBe(200);
     const secret = setup.body['secret'] as string;
+    // At rest the secret is sealed with the data key, not readable from a database copy.
+    const [stored] = await stack.hub.db.query<{ totp_secret: string }>(
+      'SELECT totp_secret FROM users WHERE id = $1',
+      [id],
+    );
+    expect(stored?.totp_secret).toMatch(/^v1:/);
+    expect(stored?.totp_secret).not.toContain(secret);
     const enable = await call('/v1/auth/totp/enable', {
       token: back.accessToken,
       body: { code: totpCode(secret, stepAt(Date.now())) },

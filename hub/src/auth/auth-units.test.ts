@@ -184,3 +184,33 @@ describe('production secrets', () => {
     expect(weakSecrets(strong)).toEqual([]);
   });
 });
+
+describe('secrets at rest', () => {
+  it('are-sealed-with-the-data-key-and-refused-under-another', async () => {
+    const { loadDataKey, SecretBox } = await import('./secret-box.js');
+    const dir = await mkdtemp(join(tmpdir(), 'jarvis-datakey-'));
+    try {
+      const dataDir = join(dir, 'db');
+      const box = await loadDataKey({ env: {}, dataDir });
+      const sealed = box.seal('JBSWY3DPEHPK3PXP');
+      expect(sealed).toMatch(/^v1:/);
+      expect(sealed).not.toContain('JBSWY3DPEHPK3PXP');
+      expect(box.seal('JBSWY3DPEHPK3PXP')).not.toBe(sealed); // a fresh nonce each time
+      // The key file was made once: a restarted hub reads the same key.
+      expect((await loadDataKey({ env: {}, dataDir })).open(sealed)).toBe('JBSWY3DPEHPK3PXP');
+      expect(() => new SecretBox(Buffer.from('another key entirely')).open(sealed)).toThrow(
+        /data key changed/,
+      );
+      // A value from before sealing is read as it is; a tampered one is refused.
+      expect(box.open('JBSWY3DPEHPK3PXP')).toBe('JBSWY3DPEHPK3PXP');
+      expect(() => box.open(`${sealed.slice(0, -2)}AA`)).toThrow(/cannot be decrypted/);
+      const fromEnv = await loadDataKey({ env: { JARVIS_DATA_KEY: 'k'.repeat(40) }, dataDir });
+      expect(fromEnv.open(fromEnv.seal('x'))).toBe('x');
+      await expect(loadDataKey({ env: { JARVIS_DATA_KEY: 'short' }, dataDir })).rejects.toThrow(
+        /JARVIS_DATA_KEY is too weak/,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors.js';
 import type { Db } from '../storage/db.js';
+import type { SecretBox } from './secret-box.js';
 
 export type Role = 'admin' | 'member';
 
@@ -45,7 +46,11 @@ export const USERNAME_PATTERN = '^[a-z0-9][a-z0-9._-]{1,31}$';
 
 /** Dashboard users in the hub's database. */
 export class UserStore {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** Seals TOTP secrets at rest; without one (unit tests) they are stored as they are. */
+    private readonly box?: SecretBox,
+  ) {}
 
   async count(): Promise<number> {
     const rows = await this.db.query<{ n: number | string }>('SELECT count(*) AS n FROM users');
@@ -142,7 +147,7 @@ export class UserStore {
     }>('SELECT totp_secret, totp_enabled, totp_last_step FROM users WHERE id = $1', [id]);
     const r = rows[0];
     return {
-      secret: r?.totp_secret ?? null,
+      secret: r?.totp_secret ? (this.box?.open(r.totp_secret) ?? r.totp_secret) : null,
       enabled: r?.totp_enabled ?? false,
       lastStep: r?.totp_last_step == null ? null : Number(r.totp_last_step),
     };
@@ -152,7 +157,7 @@ export class UserStore {
   async setPendingTotp(id: string, secret: string): Promise<void> {
     await this.db.query(
       'UPDATE users SET totp_secret = $2, totp_enabled = false, totp_last_step = NULL WHERE id = $1',
-      [id, secret],
+      [id, this.box?.seal(secret) ?? secret],
     );
   }
 

@@ -39,11 +39,19 @@ export async function loadTls(certFile: string, keyFile: string): Promise<TlsMat
   }
 }
 
+/** A hub certificate this close to its end is made again at start (it lives 825 days). */
+const RENEW_WITHIN_MS = 30 * 86_400_000;
+
 /**
  * The local CA and hub certificate in `dir`, made on first use. A hub certificate whose names
- * no longer match `hostnames` is made again with the same CA.
+ * no longer match `hostnames`, or that ends within 30 days, is made again with the same CA (the
+ * CA, which satellites pin, stays).
  */
-export async function localCa(dir: string, hostnames: readonly string[]): Promise<TlsMaterial> {
+export async function localCa(
+  dir: string,
+  hostnames: readonly string[],
+  now: () => number = Date.now,
+): Promise<TlsMaterial> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const f = (name: string) => join(dir, name);
   const openssl = async (args: string[]) => {
@@ -76,7 +84,10 @@ export async function localCa(dir: string, hostnames: readonly string[]): Promis
   const san = hostnames.map((h) => (isIP(h) ? `IP:${h}` : `DNS:${h}`)).join(',');
   const wanted = `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`;
   const current = (await exists(f('hub.ext'))) ? await readFile(f('hub.ext'), 'utf8') : '';
-  if (current !== wanted || !(await exists(f('hub.crt')))) {
+  const ending = async () =>
+    new Date(new X509Certificate(await readFile(f('hub.crt'), 'utf8')).validTo).getTime() - now() <
+    RENEW_WITHIN_MS;
+  if (current !== wanted || !(await exists(f('hub.crt'))) || (await ending())) {
     await writeFile(f('hub.ext'), wanted);
     await openssl([
       'req',
