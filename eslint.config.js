@@ -1,13 +1,22 @@
 import js from '@eslint/js';
+import pluginVue from 'eslint-plugin-vue';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'out/**', '.data/**', 'eslint.config.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
+  // The dashboard's single-file components: vue-eslint-parser for the template, typescript-eslint
+  // for `<script lang="ts">`; layout is prettier's job.
+  ...pluginVue.configs['flat/recommended'],
+  pluginVue.configs['no-layout-rules'],
   {
     languageOptions: {
-      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: true,
+        tsconfigRootDir: import.meta.dirname,
+        extraFileExtensions: ['.vue'],
+      },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
@@ -18,6 +27,12 @@ export default tseslint.config(
       // Async generators that yield without awaiting are normal in stream code.
       '@typescript-eslint/require-await': 'off',
     },
+  },
+  {
+    files: ['dashboard/**/*.vue'],
+    languageOptions: { parserOptions: { parser: tseslint.parser } },
+    // TypeScript checks names (browser globals included); ESLint's own check does not know them.
+    rules: { 'no-undef': 'off' },
   },
   {
     // Entry points, scripts, benchmarks and tests may print.

@@ -3,4 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# The hub serves the dashboard from dashboard/dist: build it from the current sources.
+NPM_CONFIG_LOGLEVEL=error npm run --silent build -w dashboard >/dev/null
 NPM_CONFIG_LOGLEVEL=error exec npx tsx --conditions=source scripts/demo.ts "$@"

@@ -38,8 +38,11 @@ describe('hub HTTP endpoints on PostgreSQL and Mosquitto', () => {
   });
 
   it('answers-unknown-routes-with-a-coded-error', async () => {
-    const res = await fetch(`${hub.url()}/nope`);
-    expect(res.status).toBe(404);
+    // Unknown page paths are the dashboard's (its router answers them); API paths are not.
+    const api = await fetch(`${hub.url()}/v1/nope`);
+    expect(api.status).toBe(404);
+    expect(await api.json()).toMatchObject({ code: 'not-found' });
+    expect((await fetch(`${hub.url()}/nope`, { method: 'POST' })).status).toBe(404);
   });
 
   it('is-not-ready-when-the-broker-goes-away', async () => {
