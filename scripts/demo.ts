@@ -1,14 +1,16 @@
 /**
  * The README's demo: a hub on embedded defaults, a simulated MQTT light and one satellite fed
  * "hey jarvis, turn on the kitchen light" (synthesized now by espeak-ng), in real time.
- * Prints the timeline and writes the reply to out/demo/reply.wav.
+ * Prints the timeline and writes the reply to out/demo/reply.wav. Then the hub keeps serving
+ * the dashboard (Enter speaks the command again) until Ctrl-C; `--exit` stops after the command.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { encodeWav } from '@jarvis/protocol';
 import { speak, TEST_VOICES, type TestVoice } from '../tests/support/voices.js';
-import { LIGHT, runExchange, startStack } from '../tests/support/stack.js';
+import { LIGHT, linkFor, runExchange, startStack } from '../tests/support/stack.js';
+import { createInterface } from 'node:readline';
 
 const { values } = parseArgs({
   options: {
@@ -16,8 +18,15 @@ const { values } = parseArgs({
     voice: { type: 'string', default: 'espeak' },
     out: { type: 'string', default: 'out/demo' },
     fast: { type: 'boolean', default: false },
+    exit: { type: 'boolean', default: false },
+    port: { type: 'string', default: '8765' },
   },
 });
+const port = Number(values.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error('--port must be a TCP port (0 picks a free one)');
+  process.exit(2);
+}
 if (!TEST_VOICES.includes(values.voice as TestVoice)) {
   console.error(`--voice must be one of ${TEST_VOICES.join(', ')}`);
   process.exit(2);
@@ -33,7 +42,7 @@ line(
   'starting',
   'hub (PGlite, embedded MQTT, pocketsphinx, Silero VAD, espeak-ng) + simulated light',
 );
-const stack = await startStack();
+const stack = await startStack({ port });
 line('hub ready', stack.hub.url());
 const sat = await stack.enroll('kitchen', 'kitchen');
 line('satellite enrolled', 'kitchen (room: kitchen), Ed25519 key');
@@ -95,4 +104,43 @@ if (result.reply) {
 await new Promise((r) => setTimeout(r, 200));
 console.log(`light state after: ${stack.light.state}`);
 if (stack.light.state !== 'ON') process.exitCode = 1;
-await stack.close();
+if (values.exit) {
+  await stack.close();
+} else {
+  await serveDashboard();
+}
+
+/** Keeps the hub up with the satellite online; Enter speaks the command again. */
+async function serveDashboard(): Promise<void> {
+  let link = linkFor(stack, sat);
+  link.start();
+  console.log(`\nDashboard: ${stack.hub.url()}/`);
+  const token = stack.setupToken();
+  if (token) console.log(`One-time setup token for the first admin: ${token}`);
+  console.log(
+    process.stdin.isTTY
+      ? 'Press Enter to speak the command again, Ctrl-C to stop.'
+      : 'Ctrl-C to stop.',
+  );
+  let busy = false;
+  const lines = createInterface({ input: process.stdin });
+  lines.on('line', () => {
+    if (busy) return;
+    busy = true;
+    void (async () => {
+      // The exchange connects as the kitchen satellite itself: one connection at a time.
+      await link.stop();
+      const again = await runExchange(stack, sat, audio, { realtime: !values.fast });
+      console.log(
+        `${again.record?.outcome ?? 'no session'}: "${again.record?.transcript ?? ''}" → "${again.record?.reply ?? ''}"`,
+      );
+      link = linkFor(stack, sat);
+      link.start();
+      busy = false;
+    })();
+  });
+  await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+  lines.close();
+  await link.stop();
+  await stack.close();
+}

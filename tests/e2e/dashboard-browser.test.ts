@@ -170,6 +170,24 @@ describe('the dashboard in a browser', () => {
       .not.toBeNull();
   });
 
+  it('finds-the-command-in-history-and-plays-its-reply', async () => {
+    await go('/history', 'page-history');
+    await byTest('history-search').fill('kitchen');
+    const row = byTest('history-row').first();
+    await row.waitFor();
+    await row.getByTestId('history-row-toggle').click();
+    await row.getByTestId('history-details').waitFor();
+    await row.getByTestId('history-play').click();
+    const audio = row.getByTestId('history-audio');
+    await audio.waitFor();
+    // The reply's WAV was fetched with the user's token and handed to the player as a blob.
+    expect(await audio.getAttribute('src')).toMatch(/^blob:/);
+    await expect
+      .poll(() => audio.evaluate((el) => (el as HTMLAudioElement).duration))
+      .toBeGreaterThan(0.5);
+    await screenshot(page, '07-history-expanded');
+  });
+
   it('renders-every-page-without-console-errors-in-light-dark-and-phone-sizes', async () => {
     for (const [path, id] of [
       ['/history', 'page-history'],
