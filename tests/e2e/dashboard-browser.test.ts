@@ -206,10 +206,19 @@ describe('the dashboard in a browser', () => {
     try {
       const phone = await watchedPage(dark);
       // The refresh token lives in localStorage: log in again in this fresh context.
+      // By keyboard alone: Tab reaches the username field, Tab the password, Enter logs in.
       await phone.page.goto(`${stack.hub.url()}/login`);
-      await phone.page.getByTestId('login-username').fill(ADMIN.username);
-      await phone.page.getByTestId('login-password').fill(ADMIN.password);
-      await phone.page.getByTestId('login-submit').click();
+      await phone.page.getByTestId('login-form').waitFor();
+      const focused = () =>
+        phone.page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? '');
+      for (let i = 0; i < 10 && (await focused()) !== 'login-username'; i++)
+        await phone.page.keyboard.press('Tab');
+      expect(await focused()).toBe('login-username');
+      await phone.page.keyboard.type(ADMIN.username);
+      await phone.page.keyboard.press('Tab');
+      expect(await focused()).toBe('login-password');
+      await phone.page.keyboard.type(ADMIN.password);
+      await phone.page.keyboard.press('Enter');
       await phone.page.getByTestId('page-satellites').waitFor();
       await screenshot(phone.page, '08-phone-dark-satellites');
       await phone.page.getByTestId('nav-toggle').click();
