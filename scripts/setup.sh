@@ -4,10 +4,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Engines and test servers come from Debian: speech recognition, test voices, audio tools, brokers,
-# and the browser the dashboard's end-to-end tests drive (never a downloaded one).
+# the browser the dashboard's end-to-end tests drive (never a downloaded one), and the SSH server
+# the provisioning tests install a satellite through.
 PACKAGES=(pocketsphinx pocketsphinx-en-us libpocketsphinx3 pocketsphinx-testdata espeak-ng flite festival festvox-kallpc16k sox
   mosquitto redis-server postgresql-15 openssl
-  chromium fonts-dejavu-core)
+  chromium fonts-dejavu-core openssh-server openssh-client)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -29,6 +30,10 @@ fi
 # The mosquitto and redis packages start system services; tests start their own on free ports.
 if [[ $(id -u) -eq 0 ]] && command -v systemctl >/dev/null && systemctl is-system-running >/dev/null 2>&1; then
   systemctl disable --now mosquitto redis-server >/dev/null 2>&1 || true
+  # The SSH server only when this script just installed it: a machine's own sshd is left alone.
+  if [[ " ${missing[*]-} " == *" openssh-server "* ]]; then
+    systemctl disable --now ssh >/dev/null 2>&1 || true
+  fi
 fi
 
 # Reinstall npm deps only when the lock file changed since the last install.

@@ -183,7 +183,7 @@ describe('the dashboard in a browser', () => {
     // The reply's WAV was fetched with the user's token and handed to the player as a blob.
     expect(await audio.getAttribute('src')).toMatch(/^blob:/);
     await expect
-      .poll(() => audio.evaluate((el) => (el as HTMLAudioElement).duration))
+      .poll(() => audio.evaluate((el) => (el as unknown as { duration: number }).duration))
       .toBeGreaterThan(0.5);
     await screenshot(page, '07-history-expanded');
   });
@@ -209,8 +209,16 @@ describe('the dashboard in a browser', () => {
       // By keyboard alone: Tab reaches the username field, Tab the password, Enter logs in.
       await phone.page.goto(`${stack.hub.url()}/login`);
       await phone.page.getByTestId('login-form').waitFor();
+      // Runs in the page; typed by hand because the tests compile without the DOM library.
       const focused = () =>
-        phone.page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? '');
+        phone.page.evaluate(
+          () =>
+            (
+              globalThis as unknown as {
+                document: { activeElement: { getAttribute(name: string): string | null } | null };
+              }
+            ).document.activeElement?.getAttribute('data-testid') ?? '',
+        );
       for (let i = 0; i < 10 && (await focused()) !== 'login-username'; i++)
         await phone.page.keyboard.press('Tab');
       expect(await focused()).toBe('login-username');

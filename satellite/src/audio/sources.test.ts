@@ -9,6 +9,7 @@ import {
   findOnPath,
   MIC_CHUNK_SAMPLES,
   stdinSource,
+  silenceSource,
   wavFileSource,
 } from './sources.js';
 
@@ -141,4 +142,19 @@ describe('alsaSource', () => {
       );
     },
   );
+});
+
+describe('silenceSource', () => {
+  it('goes-on-in-real-time-from-where-the-file-ended', async () => {
+    const started = performance.now();
+    const chunks = [];
+    for await (const chunk of silenceSource(1000)) {
+      chunks.push(chunk);
+      if (chunks.length === 4) break;
+    }
+    expect(chunks.map((c) => c.timestampMs)).toEqual([1000, 1080, 1160, 1240]);
+    expect(chunks.every((c) => c.pcm.every((s) => s === 0) && c.rate === 16000)).toBe(true);
+    // Four 80 ms chunks take about 320 ms: paced like a microphone, not as fast as possible.
+    expect(performance.now() - started).toBeGreaterThan(280);
+  });
 });

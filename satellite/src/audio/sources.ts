@@ -31,6 +31,17 @@ export async function* wavFileSource(
   yield* wavSource(decodeWav(new Uint8Array(await readFile(path))), options);
 }
 
+/** Real-time silence, chunk by chunk, for as long as it is read (a quiet room). */
+export async function* silenceSource(startMs = 0): AsyncGenerator<AudioChunk> {
+  const started = performance.now() - startMs;
+  for (let t = startMs; ; t += (MIC_CHUNK_SAMPLES * 1000) / MIC_RATE) {
+    const chunk = { pcm: new Int16Array(MIC_CHUNK_SAMPLES), rate: MIC_RATE, timestampMs: t };
+    const wait = started + t + (MIC_CHUNK_SAMPLES * 1000) / MIC_RATE - performance.now();
+    if (wait > 1) await sleep(wait);
+    yield chunk;
+  }
+}
+
 /** Plays decoded audio (any rate and channel count) as if spoken into the microphone; then ends. */
 export async function* wavSource(
   wav: WavAudio,

@@ -3,8 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import type { WakeEngine } from '@jarvis/protocol';
-import { alsaSource, stdinSource, wavFileSource } from '../audio/sources.js';
+import type { AudioChunk, WakeEngine } from '@jarvis/protocol';
+import { alsaSource, silenceSource, stdinSource, wavFileSource } from '../audio/sources.js';
 import { aplaySink, nullSink, speakerSink, wavFileSink, type AudioSink } from '../audio/sinks.js';
 import {
   loadSatelliteConfig,
@@ -18,15 +18,27 @@ import { Satellite } from '../satellite.js';
 import { createOpenWakeWord } from '../wake/openwakeword.js';
 import { createPorcupineWake, porcupineWakeWord } from '../wake/porcupine.js';
 
+/** The file, then a quiet room for as long as the satellite runs. */
+async function* wavThenSilence(path: string, realtime: boolean): AsyncGenerator<AudioChunk> {
+  let endMs = 0;
+  for await (const chunk of wavFileSource(path, { realtime })) {
+    endMs = chunk.timestampMs + (chunk.pcm.length * 1000) / chunk.rate;
+    yield chunk;
+  }
+  yield* silenceSource(endMs);
+}
+
 function source(config: SatelliteConfig['audio']['input']) {
   switch (config.type) {
     case 'alsa':
       return alsaSource(config.device === undefined ? {} : { device: config.device });
     case 'wav':
-      return wavFileSource(config.path, {
-        realtime: config.realtime,
-        tailSilenceMs: config.tailSilenceMs,
-      });
+      return config.then === 'silence'
+        ? wavThenSilence(config.path, config.realtime)
+        : wavFileSource(config.path, {
+            realtime: config.realtime,
+            tailSilenceMs: config.tailSilenceMs,
+          });
     case 'stdin':
       return stdinSource(process.stdin, { rate: 16000 });
   }

@@ -20,6 +20,7 @@ describe('satellite config', () => {
       path: '/etc/jarvis/in.wav',
       realtime: true,
       tailSilenceMs: 1500,
+      then: 'end',
     });
     expect(c.wake).toEqual({
       engine: 'openwakeword',

@@ -18,6 +18,11 @@ const Input = Type.Union([
       realtime: Type.Boolean({ default: true }),
       /** Silence appended after the file, so the hub's VAD hears the speech end. */
       tailSilenceMs: Type.Integer({ minimum: 0, maximum: 10000, default: 1500 }),
+      /**
+       * After the file: 'end' stops the satellite; 'silence' keeps it online, hearing a quiet
+       * room (a demo or test satellite that stays connected).
+       */
+      then: Type.Union([Type.Literal('end'), Type.Literal('silence')], { default: 'end' }),
     },
     { additionalProperties: false },
   ),
