@@ -208,6 +208,26 @@ export async function registerSatellitesApi<L extends FastifyBaseLogger>(
       },
     );
 
+    // What the hub sees of a satellite, asked with its own signed token (the provisioning CLI
+    // waits on this after an install, holding the satellite's key but no user's credentials).
+    open.get<{ Params: Static<typeof IdParams> }>(
+      '/v1/satellites/:id/status',
+      { schema: { params: IdParams } },
+      async (req) => {
+        const sat = await options.verifier.verify(bearerToken(req.headers.authorization));
+        if (sat.id !== req.params.id)
+          throw new AppError('forbidden', 'a satellite may read only its own status');
+        const view = options.view(sat) as { online: boolean; lastSeen: string | null };
+        return {
+          id: sat.id,
+          name: sat.name,
+          room: sat.room,
+          online: view.online,
+          lastSeen: view.lastSeen,
+        };
+      },
+    );
+
     // Rotation: the satellite proves its current key with a token it signed, then swaps keys.
     open.post<{ Params: Static<typeof IdParams>; Body: Static<typeof KeyBody> }>(
       '/v1/satellites/:id/key',

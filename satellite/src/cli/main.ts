@@ -120,11 +120,19 @@ async function main(): Promise<void> {
     preRollMs: config.wake.preRollMs,
     gate: { thresholdDb: config.wake.gateThresholdDb },
   });
-  process.once('SIGINT', () => satellite.stop());
-  process.once('SIGTERM', () => satellite.stop());
+  // A stop may come before the hub was ever reached (systemd stopping a satellite whose hub is
+  // down): it must end the wait for the link too, not only a running satellite.
+  const stopped = new Promise<'stopped'>((resolve) => {
+    const stop = () => {
+      satellite.stop();
+      resolve('stopped');
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
   link.start();
-  await new Promise<void>((resolve) => link.once('ready', () => resolve()));
-  await satellite.run();
+  const ready = new Promise<'ready'>((resolve) => link.once('ready', () => resolve('ready')));
+  if ((await Promise.race([ready, stopped])) === 'ready') await satellite.run();
   await link.stop();
   await Promise.allSettled([wake === 'hub' ? undefined : wake.close(), leds.close(), out.close()]);
 }

@@ -1,0 +1,349 @@
+/**
+ * jarvis-provision end to end: a real hub on a loopback port, a real OpenSSH server with a
+ * throwaway user as the "Pi", and the CLI run as a person would. Enroll with a one-time code,
+ * install over SSH, and the satellite — fed a spoken WAV instead of a microphone — comes online
+ * and switches the light; a re-run changes nothing; revoke drops it. Every failure (wrong,
+ * used and expired codes, hub unreachable, SSH key refused, no microphone) exits non-zero with
+ * its reason and leaves the Pi as clean as it found it.
+ */
+import { encodeWav } from '@jarvis/protocol';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../provisioning/src/cli.js';
+import { freePort } from '../support/servers.js';
+import { startSshServer, type SshServer } from '../support/ssh-server.js';
+import { createFirstAdmin, startStack, type Stack } from '../support/stack.js';
+import { speak } from '../support/voices.js';
+
+const ADMIN = { username: 'admin', password: 'admin passphrase here' };
+
+let stack: Stack;
+let pi: SshServer;
+let admin: string;
+let work: string;
+let wav: string;
+
+beforeAll(async () => {
+  [stack, pi] = await Promise.all([startStack(), startSshServer()]);
+  admin = await createFirstAdmin(stack, ADMIN);
+  work = await mkdtemp(join(tmpdir(), 'jarvis-provision-e2e-'));
+  // The "microphone": a spoken command the Pi's user can read.
+  wav = join(work, 'command.wav');
+  const audio = await speak('hey jarvis, turn on the kitchen light', 'espeak', {
+    leadMs: 1500,
+    trailMs: 300,
+  });
+  await writeFile(wav, encodeWav(audio), { mode: 0o644 });
+  await chmod(work, 0o755);
+});
+afterAll(async () => {
+  await pi?.stop();
+  await stack?.close();
+  await rm(work, { recursive: true, force: true });
+});
+
+/** Runs the CLI in process; its output lines and exit status. */
+async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const lines: string[] = [];
+  const code = await main(args, { env, write: (l) => lines.push(l) });
+  return { code, out: lines.join('\n') };
+}
+
+async function json(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const { code, out } = await cli([...args, '--json'], env);
+  return { code, doc: JSON.parse(out) as Record<string, unknown> };
+}
+
+async function newCode(room: string, ttlMinutes = 15): Promise<string> {
+  const res = await fetch(`${stack.hub.url()}/v1/satellites/enrollment-codes`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+    body: JSON.stringify({ room, ttlMinutes }),
+  });
+  return ((await res.json()) as { code: string }).code;
+}
+
+const sshArgs = (identity = pi.identityFile) => [
+  '--ssh',
+  `${pi.user}@127.0.0.1`,
+  '--port',
+  String(pi.port),
+  '--identity',
+  identity,
+  '--known-hosts',
+  pi.knownHostsFile,
+];
+
+/** Nothing of Jarvis on the Pi: no app, config, state or unit. */
+async function expectPiClean(): Promise<void> {
+  const left = await pi.run(
+    'ls -d ~/.local/share/jarvis-satellite ~/.config/jarvis-satellite* ~/.local/state/jarvis-satellite ~/.config/systemd/user/jarvis-satellite.service 2>/dev/null; pgrep -u "$(id -u)" -f "[j]arvis-satellite/current" || true',
+  );
+  expect(left.stdout.trim()).toBe('');
+}
+
+describe('enroll', () => {
+  it('refuses-wrong-expired-and-unreachable-and-writes-nothing', async () => {
+    const out = join(work, 'never');
+    const base = ['enroll', '--name', 'Kitchen', '--room', 'kitchen', '--out', out];
+    const wrong = await json([...base, '--hub', stack.hub.url(), '--code', 'AAAA-BBBB-CCCC']);
+    expect(wrong).toMatchObject({ code: 1, doc: { ok: false, error: { reason: 'code-wrong' } } });
+
+    const expiring = await newCode('kitchen');
+    await stack.hub.db.query(
+      "UPDATE enrollment_codes SET expires_at = now() - interval '1 minute'",
+    );
+    const expired = await json([...base, '--hub', stack.hub.url(), '--code', expiring]);
+    expect(expired.doc['error']).toMatchObject({
+      reason: 'code-expired',
+      message: expect.stringMatching(/expired: make a new one/) as unknown,
+    });
+
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const down = await cli([...base, '--hub', closed, '--code', await newCode('kitchen')]);
+    expect(down.code).toBe(1);
+    expect(down.out).toMatch(/cannot reach the hub at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/);
+
+    const bad = await cli(['enroll', '--hub', 'ftp://x', '--code', 'x', '--name', 'k']);
+    expect(bad.code).toBe(2);
+    await expect(stat(out)).rejects.toThrow(); // no half-written bundle
+  });
+
+  it('writes-a-bundle-and-the-code-then-counts-as-used', async () => {
+    const code = await newCode('kitchen');
+    const out = join(work, 'kitchen');
+    const { code: status, out: text } = await cli([
+      'enroll',
+      '--hub',
+      stack.hub.url(),
+      '--code',
+      code.toLowerCase(), // as a person might type it
+      '--name',
+      'Kitchen',
+      '--room',
+      'kitchen',
+      '--out',
+      out,
+      '--input-wav',
+      wav,
+    ]);
+    expect(status, text).toBe(0);
+    expect(text).toMatch(/✓ enrollment: the hub enrolled "kitchen" in the kitchen/);
+    expect((await stat(join(out, 'satellite.key'))).mode & 0o777).toBe(0o600);
+    expect((await stat(out)).mode & 0o777).toBe(0o700);
+    const config = JSON.parse(await readFile(join(out, 'satellite.json'), 'utf8')) as object;
+    expect(config).toMatchObject({
+      satelliteId: 'kitchen',
+      hubId: 'jarvis-hub',
+      hubUrl: stack.hub.url().replace('http', 'ws'),
+      privateKeyFile: 'satellite.key',
+      audio: { input: { type: 'wav', path: wav, then: 'silence' } },
+    });
+    expect(await readFile(join(out, 'jarvis-satellite.service'), 'utf8')).toMatch(
+      /ExecStart=.*jarvis-satellite\/current\/.*--config/,
+    );
+    expect((await stack.hub.satellites.get('kitchen'))?.room).toBe('kitchen');
+    // The same code again: used.
+    const again = await json([
+      'enroll',
+      '--hub',
+      stack.hub.url(),
+      '--code',
+      code,
+      '--name',
+      'Other',
+      '--out',
+      join(work, 'other'),
+    ]);
+    expect(again.doc['error']).toMatchObject({ reason: 'code-used' });
+  });
+});
+
+describe('install', () => {
+  it('refuses-a-key-the-pi-does-not-accept-and-leaves-it-clean', async () => {
+    const r = await json([
+      'install',
+      '--bundle',
+      join(work, 'kitchen'),
+      ...sshArgs(pi.wrongIdentityFile),
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.doc['error']).toMatchObject({
+      reason: 'ssh-auth-failed',
+      message: expect.stringContaining(`${pi.user}@127.0.0.1:${pi.port}`) as unknown,
+    });
+    await expectPiClean();
+  });
+
+  it('refuses-a-pi-without-a-microphone-and-one-that-cannot-reach-the-hub', async () => {
+    // A bundle for a real microphone: this "Pi" has no capture device.
+    const mic = join(work, 'hall');
+    expect(
+      (
+        await cli([
+          'enroll',
+          '--hub',
+          stack.hub.url(),
+          '--code',
+          await newCode('hall'),
+          '--name',
+          'Hall',
+          '--out',
+          mic,
+        ])
+      ).code,
+    ).toBe(0);
+    const noMic = await json(['install', '--bundle', mic, ...sshArgs()]);
+    expect(noMic.doc['error']).toMatchObject({
+      reason: 'no-microphone',
+      message: expect.stringMatching(/no microphone: `arecord -l`/) as unknown,
+    });
+    await expectPiClean();
+
+    // The hub's address in the bundle is one the Pi cannot reach.
+    const far = join(work, 'far');
+    await cli([
+      'enroll',
+      '--hub',
+      stack.hub.url(),
+      '--code',
+      await newCode('attic'),
+      '--name',
+      'Attic',
+      '--out',
+      far,
+      '--input-wav',
+      wav,
+    ]);
+    const config = JSON.parse(await readFile(join(far, 'satellite.json'), 'utf8')) as {
+      hubUrl: string;
+    };
+    config.hubUrl = `ws://127.0.0.1:${await freePort()}`;
+    await writeFile(join(far, 'satellite.json'), JSON.stringify(config));
+    const unreachable = await json(['install', '--bundle', far, ...sshArgs()]);
+    expect(unreachable.doc['error']).toMatchObject({ reason: 'hub-unreachable' });
+    await expectPiClean();
+  });
+
+  it('takes-back-everything-when-the-satellite-does-not-come-online', async () => {
+    // Installed and started, but its tokens name another hub: the hub never lets it in.
+    const lost = join(work, 'lost');
+    await cli([
+      'enroll',
+      '--hub',
+      stack.hub.url(),
+      '--code',
+      await newCode('cellar'),
+      '--name',
+      'Cellar',
+      '--out',
+      lost,
+      '--input-wav',
+      wav,
+    ]);
+    const config = JSON.parse(await readFile(join(lost, 'satellite.json'), 'utf8')) as object;
+    await writeFile(join(lost, 'satellite.json'), JSON.stringify({ ...config, hubId: 'other' }));
+    const r = await json(['install', '--bundle', lost, ...sshArgs(), '--wait-s', '5']);
+    expect(r.doc['error']).toMatchObject({
+      reason: 'not-online',
+      message: expect.stringMatching(/did not come online at the hub within 5 s/) as unknown,
+    });
+    const steps = r.doc['steps'] as { step: string; status: string }[];
+    expect(steps.find((s) => s.step === 'package')?.status).toBe('done'); // it got that far
+    await expectPiClean();
+  });
+
+  it('installs-and-the-satellite-comes-online-and-is-heard', async () => {
+    expect(stack.light.state).toBe('OFF');
+    const { code, out } = await cli(['install', '--bundle', join(work, 'kitchen'), ...sshArgs()]);
+    expect(code, out).toBe(0);
+    for (const step of ['connect', 'check', 'hub', 'package', 'config', 'service', 'online'])
+      expect(out, step).toMatch(new RegExp(`^✓ ${step}: `, 'm'));
+    expect(out).toMatch(/kitchen is installed on 127\.0\.0\.1 and online/);
+    const sats = await fetch(`${stack.hub.url()}/v1/satellites`, {
+      headers: { authorization: `Bearer ${admin}` },
+    });
+    const kitchen = (
+      (await sats.json()) as { satellites: { id: string; online: boolean }[] }
+    ).satellites.find((s) => s.id === 'kitchen');
+    expect(kitchen?.online).toBe(true);
+    // It hears its "microphone": the spoken command switches the light.
+    await expect.poll(() => stack.light.state, { timeout: 30_000 }).toBe('ON');
+    // Installed where it should be, the key readable by its owner only.
+    const mode = await pi.run('stat -c %a ~/.config/jarvis-satellite/satellite.key');
+    expect(mode.stdout.trim()).toBe('600');
+  });
+
+  it('changes-nothing-on-a-second-run-and-says-so', async () => {
+    const r = await json(['install', '--bundle', join(work, 'kitchen'), ...sshArgs()]);
+    expect(r.code).toBe(0);
+    expect(r.doc).toMatchObject({ ok: true, changed: false });
+    const steps = r.doc['steps'] as { step: string; status: string }[];
+    expect(steps.filter((s) => s.status === 'done')).toEqual([]);
+    for (const step of ['package', 'config', 'service'])
+      expect(steps.find((s) => s.step === step)?.status, step).toBe('unchanged');
+    const text = await cli(['install', '--bundle', join(work, 'kitchen'), ...sshArgs()]);
+    expect(text.out).toMatch(/^nothing changed: kitchen is installed/m);
+  });
+});
+
+describe('managing satellites', () => {
+  it('lists-them-and-revoke-drops-the-installed-one', async () => {
+    const env = { JARVIS_PASSWORD: ADMIN.password };
+    const hubArgs = ['--hub', stack.hub.url(), '--user', ADMIN.username];
+    const list = await json(['list', ...hubArgs], env);
+    const rows = list.doc['result'] as { id: string; online: boolean }[];
+    expect(rows.find((s) => s.id === 'kitchen')?.online).toBe(true);
+    expect((await cli(['list', ...hubArgs])).out).toMatch(/set JARVIS_PASSWORD/);
+    expect(
+      (await json(['list', ...hubArgs], { JARVIS_PASSWORD: 'wrong wrong wrong' })).doc['error'],
+    ).toMatchObject({ reason: 'login-failed' });
+
+    const revoked = await cli(['revoke', 'kitchen', ...hubArgs], env);
+    expect(revoked.code, revoked.out).toBe(0);
+    const online = async () =>
+      (
+        (await (
+          await fetch(`${stack.hub.url()}/v1/satellites`, {
+            headers: { authorization: `Bearer ${admin}` },
+          })
+        ).json()) as { satellites: { id: string; online: boolean }[] }
+      ).satellites.find((s) => s.id === 'kitchen')?.online;
+    await expect.poll(online, { timeout: 10_000 }).toBe(false);
+    // It stays out: its reconnects are refused.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await online()).toBe(false);
+    expect((await json(['revoke', 'nobody', ...hubArgs], env)).doc['error']).toMatchObject({
+      reason: 'not-found',
+    });
+  });
+});
+
+describe('one command', () => {
+  it('enrolls-and-installs-from-the-code-replacing-the-satellite-on-that-pi', async () => {
+    const { code, out } = await cli([
+      'enroll',
+      '--hub',
+      stack.hub.url(),
+      '--code',
+      await newCode('porch'),
+      '--room',
+      'porch',
+      '--out',
+      join(work, 'porch'),
+      '--input-wav',
+      wav,
+      ...sshArgs(),
+    ]);
+    expect(code, out).toBe(0);
+    expect(out).toMatch(/✓ enrollment: the hub enrolled "porch" in the porch/);
+    // The same release was already on the Pi: only the configuration changed.
+    expect(out).toMatch(/^= package: /m);
+    expect(out).toMatch(/^✓ config: /m);
+    expect(out).toMatch(/porch is installed on 127\.0\.0\.1 and online/);
+    const pidfile = await pi.run('cat ~/.local/state/jarvis-satellite/satellite.pid');
+    expect((await pi.run(`kill -0 ${pidfile.stdout.trim()}`)).code).toBe(0);
+  });
+});
