@@ -9,9 +9,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BUNDLE_FILES, readBundle, TARGET } from './bundle.js';
+import { doctor } from './doctor.js';
 import { enroll, idFromName } from './enroll.js';
 import { ProvisionError } from './errors.js';
 import { hubAddress, HubClient } from './hub-client.js';
+import { image } from './image.js';
 import { install } from './install.js';
 import { generateSatelliteKeys } from './keys.js';
 import { stageRelease } from './release.js';
@@ -26,7 +28,11 @@ const USAGE = `usage: jarvis-provision <command> [options]
           [--wait-s 60]
   list    --hub URL --user ADMIN          (password from env JARVIS_PASSWORD)
   revoke  ID --hub URL --user ADMIN
+  image   --boot-dir DIR --hub URL --code CODE --pi-user USER [--name NAME] [--room ROOM]
+          [--uid 1000] [--arch arm64]   (a fresh card enrolls itself on first boot)
   rotate-key --bundle DIR [--ssh USER@HOST ...]
+  doctor  --ssh USER@HOST [--port N] [--identity KEY]   (installed, running, microphone level,
+          wake word on a recorded clip, round trip to the hub)
   keygen  --id ID --hub ws://HOST:PORT --out DIR [--hub-id jarvis-hub]
 
   --json  one JSON document on stdout instead of progress lines`;
@@ -80,6 +86,10 @@ const OPTIONS = {
   bundle: { type: 'string' },
   'wait-s': { type: 'string' },
   user: { type: 'string' },
+  'boot-dir': { type: 'string' },
+  'pi-user': { type: 'string' },
+  uid: { type: 'string' },
+  arch: { type: 'string' },
   'hub-id': { type: 'string' },
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', default: false },
@@ -237,6 +247,40 @@ async function runCommand(
         );
       }
       return { summary: `rotated the key of ${bundle.id}`, data: { id: bundle.id } };
+    }
+    case 'image': {
+      const name = values.name ?? values.room;
+      if (!name) throw new ProvisionError('bad-argument', `--name (or --room) is needed\n${USAGE}`);
+      const arch = values.arch ?? 'arm64';
+      if (arch !== 'arm64' && arch !== 'x64')
+        throw new ProvisionError('bad-argument', '--arch must be arm64 (a Pi) or x64');
+      const piUser = need(values, 'pi-user');
+      if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(piUser))
+        throw new ProvisionError('bad-argument', `--pi-user "${piUser}" is not a user name`);
+      const { dir } = await image({
+        bootDir: need(values, 'boot-dir'),
+        hub: new HubClient(hubAddress(need(values, 'hub'))),
+        code: need(values, 'code'),
+        id: values.id ?? idFromName(name),
+        name,
+        caFingerprint: values['ca-fingerprint'],
+        user: piUser,
+        uid: intOption(values, 'uid', 0, 65534),
+        arch,
+        release: (a) => stageRelease({ arch: a }),
+        inputWav: values['input-wav'],
+        report,
+      });
+      return {
+        summary: `the card is ready (${dir}): put it in the Pi and power it on; it enrolls itself once online`,
+        data: { dir },
+      };
+    }
+    case 'doctor': {
+      const { healthy } = await doctor(sshFrom(values), report);
+      if (!healthy)
+        throw new ProvisionError('unhealthy', 'some checks failed (see above): fix those first');
+      return { summary: 'the satellite looks healthy' };
     }
     case 'keygen': {
       const dir = await keygen({

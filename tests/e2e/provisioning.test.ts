@@ -7,7 +7,8 @@
  * its reason and leaves the Pi as clean as it found it.
  */
 import { encodeWav } from '@jarvis/protocol';
-import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,6 +76,22 @@ const sshArgs = (identity = pi.identityFile) => [
   '--known-hosts',
   pi.knownHostsFile,
 ];
+
+/** Runs a Node script to its end, without blocking this process (the hub lives here). */
+function runNode(
+  script: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    // A script that waits on a hub that never answers must not hang the suite.
+    const child = spawn('node', [script], { env: { ...process.env, ...env }, timeout: 60_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
 
 /** Nothing of Jarvis on the Pi: no app, config, state or unit. */
 async function expectPiClean(): Promise<void> {
@@ -289,6 +306,29 @@ describe('install', () => {
   });
 });
 
+describe('doctor', () => {
+  it('checks-the-installed-satellite-on-the-pi-and-names-what-is-wrong', async () => {
+    const r = await json(['doctor', ...sshArgs()]);
+    const steps = new Map(
+      (r.doc['steps'] as { step: string; status: string; detail: string }[]).map((s) => [
+        s.step,
+        s,
+      ]),
+    );
+    expect(steps.get('installed')?.status).toBe('ok');
+    expect(steps.get('running')?.status).toBe('ok');
+    // The Pi's own wake word engine hears the recorded "hey jarvis".
+    expect(steps.get('wake word')).toMatchObject({ status: 'ok' });
+    expect(steps.get('wake word')?.detail).toMatch(
+      /heard "hey_jarvis" in the test clip \(score 0\.9/,
+    );
+    expect(steps.get('hub link')?.detail).toMatch(/round trip to the hub [\d.]+ ms median/);
+    // This "Pi" has no sound card: said, and the command fails for it.
+    expect(steps.get('microphone')).toMatchObject({ status: 'failed' });
+    expect(r).toMatchObject({ code: 1, doc: { ok: false, error: { reason: 'unhealthy' } } });
+  });
+});
+
 describe('managing satellites', () => {
   it('lists-them-and-revoke-drops-the-installed-one', async () => {
     const env = { JARVIS_PASSWORD: ADMIN.password };
@@ -345,5 +385,146 @@ describe('one command', () => {
     expect(out).toMatch(/porch is installed on 127\.0\.0\.1 and online/);
     const pidfile = await pi.run('cat ~/.local/state/jarvis-satellite/satellite.pid');
     expect((await pi.run(`kill -0 ${pidfile.stdout.trim()}`)).code).toBe(0);
+  });
+});
+
+describe('image', () => {
+  const CMDLINE =
+    'console=serial0,115200 console=tty1 root=PARTUUID=4e639091-02 rootfstype=ext4 fsck.repair=yes rootwait quiet';
+
+  it('prepares-a-card-that-enrolls-itself-on-first-boot', async () => {
+    const boot = join(work, 'bootfs');
+    await mkdir(boot);
+    await writeFile(join(boot, 'cmdline.txt'), `${CMDLINE}\n`);
+    await writeFile(join(boot, 'config.txt'), '[all]\n');
+    const args = [
+      'image',
+      '--boot-dir',
+      boot,
+      '--hub',
+      stack.hub.url(),
+      '--code',
+      await newCode('study'),
+      '--room',
+      'study',
+      '--pi-user',
+      'jarvis',
+      '--uid',
+      String(process.getuid?.() ?? 1000),
+      '--arch',
+      'x64', // this machine plays the Pi; a real card gets arm64
+      '--input-wav',
+      wav,
+    ];
+    const made = await cli(args);
+    expect(made.code, made.out).toBe(0);
+    const cmdline = await readFile(join(boot, 'cmdline.txt'), 'utf8');
+    expect(cmdline.split('\n').filter(Boolean)).toHaveLength(1); // one line, or the Pi will not boot
+    expect(cmdline).toContain(
+      `${CMDLINE} systemd.run=/boot/firmware/jarvis/firstboot.sh systemd.run_success_action=reboot`,
+    );
+    expect((await cli(args)).code).toBe(0); // again: the hook is not added twice
+    expect(await readFile(join(boot, 'cmdline.txt'), 'utf8')).toBe(cmdline);
+    const settings = JSON.parse(await readFile(join(boot, 'jarvis', 'enroll.json'), 'utf8')) as {
+      code: string | null;
+      id: string;
+    };
+    expect(settings).toMatchObject({
+      id: 'study',
+      code: expect.stringMatching(/^\w{4}-/) as unknown,
+    });
+    expect(await readFile(join(boot, 'jarvis', 'enroll.json'), 'utf8')).not.toMatch(/PRIVATE KEY/);
+
+    // First boot, minus the boot loader: the service's script, as root, for a user's home.
+    const home = join(work, 'pi-home');
+    await mkdir(home);
+    // Not spawnSync: the hub it enrolls with runs in this very process.
+    const first = await runNode(join(boot, 'jarvis', 'enroll.mjs'), {
+      JARVIS_FIRSTBOOT_HOME: home,
+      JARVIS_FIRSTBOOT_NO_SYSTEMD: '1',
+    });
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/enrolled as "study" in the study/);
+    expect((await stack.hub.satellites.get('study'))?.room).toBe('study');
+    const used = JSON.parse(await readFile(join(boot, 'jarvis', 'enroll.json'), 'utf8')) as {
+      code: string | null;
+    };
+    expect(used.code).toBeNull(); // the one-time code does not stay on the card
+    await expect(stat(join(boot, 'jarvis', 'release.tgz'))).rejects.toThrow();
+    const key = join(home, '.config/jarvis-satellite/satellite.key');
+    expect((await stat(key)).mode & 0o777).toBe(0o600);
+
+    // What the systemd unit starts: the installed release with the written config.
+    const satellite = spawn(
+      'node',
+      [
+        join(
+          home,
+          '.local/share/jarvis-satellite/current/node_modules/@jarvis/satellite/dist/cli/main.js',
+        ),
+        '--config',
+        join(home, '.config/jarvis-satellite/satellite.json'),
+      ],
+      { stdio: 'ignore' },
+    );
+    try {
+      const online = async () =>
+        (
+          (await (
+            await fetch(`${stack.hub.url()}/v1/satellites`, {
+              headers: { authorization: `Bearer ${admin}` },
+            })
+          ).json()) as { satellites: { id: string; online: boolean }[] }
+        ).satellites.find((s) => s.id === 'study')?.online;
+      await expect.poll(online, { timeout: 30_000 }).toBe(true);
+    } finally {
+      satellite.kill('SIGTERM');
+    }
+  });
+
+  it('joins-raspberry-pi-imagers-firstrun-script-and-refuses-a-folder-that-is-no-card', async () => {
+    const boot = join(work, 'bootfs-imager');
+    await mkdir(boot);
+    const imagerCmdline = `${CMDLINE} systemd.run=/boot/firmware/firstrun.sh systemd.run_success_action=reboot systemd.unit=kernel-command-line.target\n`;
+    await writeFile(join(boot, 'cmdline.txt'), imagerCmdline);
+    await writeFile(
+      join(boot, 'firstrun.sh'),
+      "#!/bin/bash\nset +e\necho wifi and ssh here\nrm -f /boot/firmware/firstrun.sh\nsed -i 's| systemd.run.*||g' /boot/firmware/cmdline.txt\nexit 0\n",
+    );
+    const r = await cli([
+      'image',
+      '--boot-dir',
+      boot,
+      '--hub',
+      stack.hub.url(),
+      '--code',
+      await newCode('garden'),
+      '--room',
+      'garden',
+      '--pi-user',
+      'pi',
+      '--arch',
+      'x64',
+    ]);
+    expect(r.code, r.out).toBe(0);
+    expect(await readFile(join(boot, 'cmdline.txt'), 'utf8')).toBe(imagerCmdline);
+    const lines = (await readFile(join(boot, 'firstrun.sh'), 'utf8')).split('\n');
+    expect(lines.indexOf('bash /boot/firmware/jarvis/firstboot.sh')).toBe(
+      lines.indexOf('rm -f /boot/firmware/firstrun.sh') - 1,
+    );
+    const notCard = await json([
+      'image',
+      '--boot-dir',
+      work,
+      '--hub',
+      stack.hub.url(),
+      '--code',
+      'X',
+      '--room',
+      'x',
+      '--pi-user',
+      'pi',
+    ]);
+    expect(notCard.doc['error']).toMatchObject({ reason: 'not-boot-partition' });
   });
 });
