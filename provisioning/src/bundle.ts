@@ -60,7 +60,9 @@ export function satelliteConfig(b: BundleInput): Record<string, unknown> {
 
 /** A user unit: no root needed, restarts on failure, runs at boot once lingering is on. */
 export function systemdUnit(name: string): string {
-  return `# Jarvis satellite "${name}" (installed by jarvis-provision)
+  // One comment line whatever the name holds: a newline would start a directive.
+  const label = name.replace(/[\r\n]+/g, ' ');
+  return `# Jarvis satellite "${label}" (installed by jarvis-provision)
 [Unit]
 Description=Jarvis voice satellite
 After=network-online.target sound.target

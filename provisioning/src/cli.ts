@@ -5,7 +5,9 @@
  * `list`, `revoke` and `rotate-key` manage enrolled satellites. Every failure exits non-zero with
  * a reason; `--json` prints one document for scripts.
  */
+import { realpathSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BUNDLE_FILES, readBundle, TARGET } from './bundle.js';
@@ -14,7 +16,7 @@ import { enroll, idFromName } from './enroll.js';
 import { ProvisionError } from './errors.js';
 import { hubAddress, HubClient } from './hub-client.js';
 import { image } from './image.js';
-import { install } from './install.js';
+import { install, restartSatellite } from './install.js';
 import { generateSatelliteKeys } from './keys.js';
 import { stageRelease } from './release.js';
 import { Reporter } from './report.js';
@@ -29,7 +31,7 @@ const USAGE = `usage: jarvis-provision <command> [options]
   list    --hub URL --user ADMIN          (password from env JARVIS_PASSWORD)
   revoke  ID --hub URL --user ADMIN
   image   --boot-dir DIR --hub URL --code CODE --pi-user USER [--name NAME] [--room ROOM]
-          [--uid 1000] [--arch arm64]   (a fresh card enrolls itself on first boot)
+          [--arch arm64]   (a fresh card enrolls itself on first boot)
   rotate-key --bundle DIR [--ssh USER@HOST ...]
   doctor  --ssh USER@HOST [--port N] [--identity KEY]   (installed, running, microphone level,
           wake word on a recorded clip, round trip to the hub)
@@ -88,7 +90,6 @@ const OPTIONS = {
   user: { type: 'string' },
   'boot-dir': { type: 'string' },
   'pi-user': { type: 'string' },
-  uid: { type: 'string' },
   arch: { type: 'string' },
   'hub-id': { type: 'string' },
   json: { type: 'boolean', default: false },
@@ -137,6 +138,19 @@ function sshFrom(values: Values): SshSession {
     if (err instanceof ProvisionError) throw err;
     throw new ProvisionError('bad-argument', (err as Error).message);
   }
+}
+
+/** The hub for an admin's login: its CA checked, or its fingerprint shown before a password goes. */
+async function pinnedHub(values: Values, report: Reporter): Promise<HubClient> {
+  const hub = new HubClient(hubAddress(need(values, 'hub')));
+  const pinned = await hub.pinCa(values['ca-fingerprint']);
+  if (pinned && !pinned.pinned)
+    report.step(
+      'hub certificate',
+      'note',
+      `trusting CA ${pinned.fingerprint} on first use (--ca-fingerprint to check it)`,
+    );
+  return hub;
 }
 
 async function adminToken(hub: HubClient, values: Values, env: NodeJS.ProcessEnv): Promise<string> {
@@ -208,8 +222,7 @@ async function runCommand(
     case 'install':
       return installBundle(values.bundle ?? '.', values, report);
     case 'list': {
-      const hub = new HubClient(hubAddress(need(values, 'hub')));
-      await hub.pinCa(values['ca-fingerprint']);
+      const hub = await pinnedHub(values, report);
       const satellites = await hub.listSatellites(await adminToken(hub, values, env));
       for (const s of satellites)
         report.step(
@@ -222,8 +235,7 @@ async function runCommand(
     case 'revoke': {
       const id = positionals[0];
       if (!id) throw new ProvisionError('bad-argument', `revoke needs the satellite id\n${USAGE}`);
-      const hub = new HubClient(hubAddress(need(values, 'hub')));
-      await hub.pinCa(values['ca-fingerprint']);
+      const hub = await pinnedHub(values, report);
       await hub.revoke(await adminToken(hub, values, env), id);
       report.step('revoke', 'done', `${id} can no longer connect; its open connection was closed`);
       return { summary: `revoked ${id}`, data: { id } };
@@ -240,11 +252,9 @@ async function runCommand(
       if (values.ssh) {
         const ssh = sshFrom(values);
         await ssh.upload(keys.privateKeyPem, `~/${TARGET.config}/${BUNDLE_FILES.key}`, 0o600);
-        report.step(
-          'pi',
-          'done',
-          `new key copied to ${ssh.target.host} (the satellite reconnects with it)`,
-        );
+        // The running satellite holds the old key in memory: it starts again with the new one.
+        await restartSatellite(ssh);
+        report.step('pi', 'done', `new key on ${ssh.target.host}, satellite restarted with it`);
       }
       return { summary: `rotated the key of ${bundle.id}`, data: { id: bundle.id } };
     }
@@ -265,7 +275,6 @@ async function runCommand(
         name,
         caFingerprint: values['ca-fingerprint'],
         user: piUser,
-        uid: intOption(values, 'uid', 0, 65534),
         arch,
         release: (a) => stageRelease({ arch: a }),
         inputWav: values['input-wav'],
@@ -341,6 +350,15 @@ export async function main(
   }
 }
 
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/.*\//, ''))) {
-  void main(process.argv.slice(2)).then((code) => process.exit(code));
+/** Run directly (node, tsx, or the npm bin symlink), not imported by a test. */
+function isEntryPoint(): boolean {
+  const arg = process.argv[1];
+  if (!arg) return false;
+  try {
+    return realpathSync(arg) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
 }
+
+if (isEntryPoint()) void main(process.argv.slice(2)).then((code) => process.exit(code));

@@ -51,7 +51,7 @@ const once = () => new Promise((ok, fail) => {
   .catch((e) => { console.error(e.code || e.message); process.exit(1); });`;
 
 /** On the Pi: 3 s from the default capture device; prints the RMS and peak in dBFS. */
-const LEVEL_TEST = `arecord -q -d 3 -f S16_LE -r 16000 -c 1 -t raw 2>/dev/null | node -e "
+const LEVEL_TEST = `arecord -q -d 3 -f S16_LE -r 16000 -c 1 -t raw | node -e "
 const b = require('fs').readFileSync(0); let sum = 0, peak = 0; const n = b.length >> 1;
 for (let i = 0; i < n; i++) { const s = b.readInt16LE(i * 2); sum += s * s; peak = Math.max(peak, Math.abs(s)); }
 const db = (v) => v > 0 ? 20 * Math.log10(v / 32768) : -120;
@@ -96,7 +96,10 @@ export async function doctor(ssh: SshSession, report: Reporter): Promise<{ healt
         ? (JSON.parse(level.stdout) as { rmsDb: number; peakDb: number; samples: number })
         : undefined;
     if (!m || m.samples === 0)
-      fail('microphone', `recording failed: ${level.stderr.trim() || 'no audio'}`);
+      fail(
+        'microphone',
+        `recording failed: ${level.stderr.trim() || 'no audio (the running satellite may hold the microphone)'}`,
+      );
     else if (m.rmsDb < SILENT_DBFS)
       fail(
         'microphone',

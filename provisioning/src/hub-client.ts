@@ -72,21 +72,33 @@ export class HubClient {
     if (!this.hub.tls) return undefined;
     // The first request cannot verify a CA it has not fetched yet; the pin is what makes it safe.
     const answer = await this.call('GET', '/v1/tls/ca', {}, { insecure: true });
-    if (answer.status === 404) return undefined;
+    if (answer.status === 404) {
+      // A hub on a public certificate: system CAs verify it; a pin cannot be honoured.
+      if (pin !== undefined)
+        throw new ProvisionError(
+          'ca-mismatch',
+          'the hub has no local CA to check --ca-fingerprint against',
+        );
+      return undefined;
+    }
     if (answer.status !== 200)
       throw new ProvisionError('hub-error', `the hub answered ${answer.status} for its CA`);
-    let fingerprint: string;
+    // Exactly one CA certificate: a second one appended would be trusted too, unchecked.
+    let cert: X509Certificate;
     try {
-      fingerprint = new X509Certificate(answer.body).fingerprint256;
+      if ((answer.body.match(/-----BEGIN CERTIFICATE-----/g) ?? []).length !== 1) throw new Error();
+      cert = new X509Certificate(answer.body);
+      if (!cert.ca) throw new Error();
     } catch {
-      throw new ProvisionError('hub-error', 'the hub sent a CA that is not a certificate');
+      throw new ProvisionError('hub-error', 'the hub did not send exactly one CA certificate');
     }
+    const fingerprint = cert.fingerprint256;
     if (pin !== undefined && normalise(pin) !== normalise(fingerprint))
       throw new ProvisionError(
         'ca-mismatch',
         `the hub's CA fingerprint ${fingerprint} is not the one given (${pin}): someone may be in between`,
       );
-    this.ca = answer.body;
+    this.ca = cert.toString();
     return { fingerprint, pinned: pin !== undefined };
   }
 
@@ -215,9 +227,7 @@ export class HubClient {
       req.on('error', (err: NodeJS.ErrnoException) =>
         reject(
           new ProvisionError(
-            err.code === 'DEPTH_ZERO_SELF_SIGNED_CERT' ||
-              err.code?.startsWith('ERR_TLS') ||
-              err.code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'
+            TLS_ERRORS.has(err.code ?? '') || err.code?.startsWith('ERR_TLS')
               ? 'tls-failed'
               : 'hub-unreachable',
             `cannot reach the hub at ${this.hub.api}: ${err.code ?? err.message}`,
@@ -249,6 +259,17 @@ export async function satelliteToken(sat: SatelliteKey): Promise<string> {
     .setJti(randomUUID())
     .sign(key);
 }
+
+/** Certificate verification failures: not a network problem, and not fixed by retrying. */
+const TLS_ERRORS = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_NOT_YET_VALID',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
 
 const normalise = (fp: string): string => fp.replace(/[^0-9a-f]/gi, '').toUpperCase();
 

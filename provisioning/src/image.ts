@@ -29,7 +29,6 @@ export async function image(options: {
   readonly caFingerprint?: string | undefined;
   /** The Pi's login (Raspberry Pi OS no longer has a default; Imager asks for one). */
   readonly user: string;
-  readonly uid?: number | undefined;
   readonly arch: Arch;
   readonly release: (arch: Arch) => Promise<Release>;
   readonly inputWav?: string | undefined;
@@ -59,16 +58,19 @@ export async function image(options: {
     `satellite release ${release.id} (${options.arch}, ${Math.round((await stat(release.tarball)).size / 1048576)} MB)`,
   );
   for (const f of FIRSTBOOT_FILES) await copyFile(join(ASSETS, f), join(dir, f));
+  // Raspberry Pi OS Bookworm ships Node 18; the first-boot enroller and the satellite need 20.
+  report.step(
+    'node',
+    'note',
+    "the image needs Node 20 or newer (e.g. NodeSource's nodejs package): Raspberry Pi OS ships 18",
+  );
   await chmod(join(dir, 'firstboot.sh'), 0o755);
-  const uid = options.uid ?? 1000;
   const settings = {
     hub: options.hub.hub.api,
     code: options.code.trim().toUpperCase(),
     id: options.id,
     name: options.name,
     user: options.user,
-    uid,
-    gid: uid,
     release: release.id,
     caPem: options.hub.caPem ?? null,
     config: satelliteConfig({

@@ -102,10 +102,17 @@ export async function install(options: InstallOptions): Promise<{ changed: boole
     'ok',
     `${probe.arch}, Node ${probe.node}, ${Math.round(probe.freeKb / 1024)} MB free, ${bundle.usesMicrophone ? `${probe.mics} microphone(s)` : 'WAV input'}, ${probe.systemd ? 'systemd' : 'no systemd (plain background process)'}`,
   );
+  // From here too: waiting for "online" later needs it, and a revoked satellite stops here.
+  await hub.status(bundle);
   await checkHubFromPi(ssh, hub, bundle);
   report.step('hub', 'ok', `the Pi reaches ${hub.hub.api}`);
 
   const release = await options.release(arch);
+  // Leftovers of an interrupted run are not this run's to switch in.
+  await run(
+    'clearing an interrupted run',
+    `rm -rf "${CONFIG}.staged" "${CONFIG}.old" "${APP}/previous"`,
+  );
   const changes = { release: false, files: false };
   // From here on the Pi is changed: a failure puts it back as it was.
   const undo = firstInstall(probe) ? wipeAll : restorePrevious;
@@ -170,7 +177,12 @@ rm -rf "$d"; mv "$d.tmp" "$d"`,
     );
     report.step('online', 'ok', `the hub sees ${bundle.id} online`);
     // Kept until now so a failure could restore them.
-    await run('cleaning up', `rm -rf "${CONFIG}.old"`);
+    // Kept only for the rollback: the next run must not roll back to them. Old releases go.
+    await run(
+      'cleaning up',
+      `rm -rf "${CONFIG}.old" "${APP}/previous"
+cd "${APP}/releases" && for r in *; do [ "$r" = "${release.id}" ] || rm -rf -- "$r"; done`,
+    );
     return { changed: report.changed };
   } catch (err) {
     await undo(ssh).catch(() => undefined);
@@ -308,8 +320,15 @@ systemctl --user daemon-reload
 systemctl --user enable jarvis-satellite >/dev/null 2>&1
 systemctl --user restart jarvis-satellite
 # Run at boot without a login session (allowed for oneself where polkit permits it).
-loginctl enable-linger "$USER" >/dev/null 2>&1 || true`,
+# Raspberry Pi OS gives its first user passwordless sudo, which allows it over SSH too.
+loginctl enable-linger "$USER" >/dev/null 2>&1 || sudo -n loginctl enable-linger "$USER" >/dev/null 2>&1 || true`,
     );
+    const linger = await ssh.run('loginctl show-user "$USER" -p Linger 2>/dev/null');
+    if (!linger.stdout.includes('Linger=yes'))
+      throw new ProvisionError(
+        'no-linger',
+        'systemd would stop the satellite when this SSH session ends: run `sudo loginctl enable-linger $USER` on the Pi, then install again',
+      );
     return 'started';
   }
   const alive =
@@ -341,6 +360,22 @@ async function waitOnline(
     }
     await new Promise((r) => setTimeout(r, 500));
   }
+}
+
+/** Restarts an installed satellite (a new key), under systemd or as the background process. */
+export async function restartSatellite(ssh: SshSession): Promise<void> {
+  const result = await ssh.run(`
+if [ -f "${UNIT}" ] && systemctl --user show-environment >/dev/null 2>&1; then
+  systemctl --user restart jarvis-satellite
+else
+  set -e
+  ${START_DETACHED}
+fi`);
+  if (result.code !== 0)
+    throw new ProvisionError(
+      'target-failed',
+      `restarting the satellite failed: ${result.stderr.trim()}`,
+    );
 }
 
 /** A first install that failed: nothing of it stays. */

@@ -109,7 +109,7 @@ describe('sshArgs', () => {
     });
     expect(args).toEqual(expect.arrayContaining(['BatchMode=yes', 'IdentitiesOnly=yes']));
     expect(args).toContain('StrictHostKeyChecking=yes');
-    expect(args).toContain('UserKnownHostsFile=/kh');
+    expect(args).toContain('UserKnownHostsFile="/kh"');
     expect(args.slice(args.indexOf('-p'), args.indexOf('-p') + 2)).toEqual(['-p', '2222']);
     expect(args.slice(args.indexOf('-i'), args.indexOf('-i') + 2)).toEqual(['-i', '/k']);
     expect(args.at(-1)).toBe('pi@h');

@@ -121,7 +121,8 @@ export function sshArgs(target: SshTarget): string[] {
     '-T',
   ];
   if (target.knownHostsFile) {
-    args.push('-o', `UserKnownHostsFile=${escapePercent(target.knownHostsFile)}`);
+    // Quoted: ssh splits this option's value on spaces (it takes a list of files).
+    args.push('-o', `UserKnownHostsFile="${escapePercent(target.knownHostsFile)}"`);
   }
   if (target.port !== undefined) args.push('-p', String(target.port));
   if (target.identityFile) {

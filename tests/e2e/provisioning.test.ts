@@ -9,7 +9,7 @@
 import { encodeWav } from '@jarvis/protocol';
 import { spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../provisioning/src/cli.js';
@@ -76,6 +76,15 @@ const sshArgs = (identity = pi.identityFile) => [
   '--known-hosts',
   pi.knownHostsFile,
 ];
+
+/** Whether the hub sees the satellite online now (undefined: not enrolled). */
+async function isOnline(id: string): Promise<boolean | undefined> {
+  const res = await fetch(`${stack.hub.url()}/v1/satellites`, {
+    headers: { authorization: `Bearer ${admin}` },
+  });
+  const { satellites } = (await res.json()) as { satellites: { id: string; online: boolean }[] };
+  return satellites.find((s) => s.id === id)?.online;
+}
 
 /** Runs a Node script to its end, without blocking this process (the hub lives here). */
 function runNode(
@@ -245,7 +254,6 @@ describe('install', () => {
   });
 
   it('takes-back-everything-when-the-satellite-does-not-come-online', async () => {
-    // Installed and started, but its tokens name another hub: the hub never lets it in.
     const lost = join(work, 'lost');
     await cli([
       'enroll',
@@ -260,8 +268,17 @@ describe('install', () => {
       '--input-wav',
       wav,
     ]);
-    const config = JSON.parse(await readFile(join(lost, 'satellite.json'), 'utf8')) as object;
+    const config = JSON.parse(await readFile(join(lost, 'satellite.json'), 'utf8')) as {
+      audio: { input: { path: string } };
+    };
+    // Its tokens naming another hub: refused before the Pi is touched.
     await writeFile(join(lost, 'satellite.json'), JSON.stringify({ ...config, hubId: 'other' }));
+    const early = await json(['install', '--bundle', lost, ...sshArgs()]);
+    expect(early.doc['error']).toMatchObject({ reason: 'hub-error' });
+    await expectPiClean();
+    // Installed and started, but it dies at once (its "microphone" file is not there).
+    config.audio.input.path = '/nonexistent/command.wav';
+    await writeFile(join(lost, 'satellite.json'), JSON.stringify(config));
     const r = await json(['install', '--bundle', lost, ...sshArgs(), '--wait-s', '5']);
     expect(r.doc['error']).toMatchObject({
       reason: 'not-online',
@@ -279,13 +296,7 @@ describe('install', () => {
     for (const step of ['connect', 'check', 'hub', 'package', 'config', 'service', 'online'])
       expect(out, step).toMatch(new RegExp(`^✓ ${step}: `, 'm'));
     expect(out).toMatch(/kitchen is installed on 127\.0\.0\.1 and online/);
-    const sats = await fetch(`${stack.hub.url()}/v1/satellites`, {
-      headers: { authorization: `Bearer ${admin}` },
-    });
-    const kitchen = (
-      (await sats.json()) as { satellites: { id: string; online: boolean }[] }
-    ).satellites.find((s) => s.id === 'kitchen');
-    expect(kitchen?.online).toBe(true);
+    expect(await isOnline('kitchen')).toBe(true);
     // It hears its "microphone": the spoken command switches the light.
     await expect.poll(() => stack.light.state, { timeout: 30_000 }).toBe('ON');
     // Installed where it should be, the key readable by its owner only.
@@ -343,18 +354,10 @@ describe('managing satellites', () => {
 
     const revoked = await cli(['revoke', 'kitchen', ...hubArgs], env);
     expect(revoked.code, revoked.out).toBe(0);
-    const online = async () =>
-      (
-        (await (
-          await fetch(`${stack.hub.url()}/v1/satellites`, {
-            headers: { authorization: `Bearer ${admin}` },
-          })
-        ).json()) as { satellites: { id: string; online: boolean }[] }
-      ).satellites.find((s) => s.id === 'kitchen')?.online;
-    await expect.poll(online, { timeout: 10_000 }).toBe(false);
+    await expect.poll(() => isOnline('kitchen'), { timeout: 10_000 }).toBe(false);
     // It stays out: its reconnects are refused.
     await new Promise((r) => setTimeout(r, 1500));
-    expect(await online()).toBe(false);
+    expect(await isOnline('kitchen')).toBe(false);
     expect((await json(['revoke', 'nobody', ...hubArgs], env)).doc['error']).toMatchObject({
       reason: 'not-found',
     });
@@ -408,9 +411,7 @@ describe('image', () => {
       '--room',
       'study',
       '--pi-user',
-      'jarvis',
-      '--uid',
-      String(process.getuid?.() ?? 1000),
+      userInfo().username, // the files' owner on the "Pi": here, whoever runs the tests
       '--arch',
       'x64', // this machine plays the Pi; a real card gets arm64
       '--input-wav',
@@ -468,15 +469,7 @@ describe('image', () => {
       { stdio: 'ignore' },
     );
     try {
-      const online = async () =>
-        (
-          (await (
-            await fetch(`${stack.hub.url()}/v1/satellites`, {
-              headers: { authorization: `Bearer ${admin}` },
-            })
-          ).json()) as { satellites: { id: string; online: boolean }[] }
-        ).satellites.find((s) => s.id === 'study')?.online;
-      await expect.poll(online, { timeout: 30_000 }).toBe(true);
+      await expect.poll(() => isOnline('study'), { timeout: 30_000 }).toBe(true);
     } finally {
       satellite.kill('SIGTERM');
     }
@@ -526,5 +519,31 @@ describe('image', () => {
       'pi',
     ]);
     expect(notCard.doc['error']).toMatchObject({ reason: 'not-boot-partition' });
+  });
+});
+
+describe('rotate-key', () => {
+  it('swaps-the-key-on-the-hub-the-bundle-and-the-pi-and-the-satellite-comes-back', async () => {
+    const bundle = join(work, 'porch');
+    const before = await readFile(join(bundle, 'satellite.key'), 'utf8');
+    const r = await cli(['rotate-key', '--bundle', bundle, ...sshArgs()]);
+    expect(r.code, r.out).toBe(0);
+    const after = await readFile(join(bundle, 'satellite.key'), 'utf8');
+    expect(after).not.toBe(before);
+    expect((await pi.run('cat ~/.config/jarvis-satellite/satellite.key')).stdout).toBe(after);
+    expect((await stack.hub.satellites.get('porch'))?.publicKey).toBe(
+      await readFile(join(bundle, 'satellite.pub'), 'utf8'),
+    );
+    await expect.poll(() => isOnline('porch'), { timeout: 30_000 }).toBe(true);
+    // The old key no longer proves anything.
+    await writeFile(join(work, 'old.key'), before, { mode: 0o600 });
+    const stale = join(work, 'porch-stale');
+    await mkdir(stale);
+    for (const f of ['satellite.json', 'satellite.pub', 'jarvis-satellite.service', 'ALSA.md'])
+      await writeFile(join(stale, f), await readFile(join(bundle, f)));
+    await writeFile(join(stale, 'satellite.key'), before, { mode: 0o600 });
+    expect((await json(['rotate-key', '--bundle', stale])).doc['error']).toMatchObject({
+      reason: 'hub-error',
+    });
   });
 });

@@ -113,28 +113,24 @@ export async function registerDevicesApi<L extends FastifyBaseLogger>(
         const device = registry.find(req.params.id);
         if (!device) throw new AppError('not-found', `no device "${req.params.id}"`);
         const command = commandFor(device, req.body, registry);
-        try {
-          await bus.publish(command.topic, command.payload, { qos: 1 });
-        } catch (err) {
-          await audit.record({
+        const record = (outcome: 'ok' | 'failed') =>
+          audit.record({
             action: 'device-command',
-            outcome: 'failed',
+            outcome,
             actor: actorOf(principalOf(req)),
             target: device.id,
             ip: req.ip,
+            details: { topic: command.topic, payload: command.payload, via: 'api' },
           });
+        try {
+          await bus.publish(command.topic, command.payload, { qos: 1 });
+        } catch (err) {
+          await record('failed');
           throw new AppError('action-failed', 'the MQTT broker did not take the command', true, {
             cause: err,
           });
         }
-        await audit.record({
-          action: 'device-command',
-          outcome: 'ok',
-          actor: actorOf(principalOf(req)),
-          target: device.id,
-          ip: req.ip,
-          details: { topic: command.topic, payload: command.payload, via: 'api' },
-        });
+        await record('ok');
         return reply.status(202).send(command);
       },
     );
