@@ -149,6 +149,56 @@ describe('TLS with a local CA', () => {
     }
   });
 
+  it('lets-provisioning-pin-the-ca-by-its-fingerprint-and-refuses-another', async () => {
+    const { main } = await import('../../provisioning/src/cli.js');
+    const { EnrollmentCodes } = await import('../../hub/src/auth/enrollment.js');
+    const codes = new EnrollmentCodes(hub.db, hub.satellites);
+    const code = async () =>
+      (await codes.create({ room: 'den', ttlMs: 60_000, createdBy: 'test' })).code;
+    const caPem = await readFile(join(dir, 'tls', 'ca.crt'), 'utf8');
+    const fingerprint = new X509Certificate(caPem).fingerprint256;
+    const run = async (args: string[]) => {
+      const lines: string[] = [];
+      const status = await main(args, { env: {}, write: (l) => lines.push(l) });
+      return { status, out: lines.join('\n') };
+    };
+    const base = (out: string, c: string) => [
+      'enroll',
+      '--hub',
+      hub.url(),
+      '--code',
+      c,
+      '--room',
+      'den',
+      '--out',
+      join(dir, out),
+    ];
+    const wrong = await run([...base('wrong', await code()), '--ca-fingerprint', 'AB'.repeat(32)]);
+    expect(wrong.status).toBe(1);
+    expect(wrong.out).toMatch(/CA fingerprint .* is not the one given/);
+    await expect(readFile(join(dir, 'wrong', 'satellite.key'))).rejects.toThrow();
+
+    const pinned = await run([...base('pinned', await code()), '--ca-fingerprint', fingerprint]);
+    expect(pinned.status, pinned.out).toBe(0);
+    expect(pinned.out).toContain(`CA ${fingerprint} matches the pin`);
+    expect(await readFile(join(dir, 'pinned', 'hub-ca.pem'), 'utf8')).toBe(
+      new X509Certificate(caPem).toString(),
+    );
+    const config = JSON.parse(await readFile(join(dir, 'pinned', 'satellite.json'), 'utf8')) as {
+      hubUrl: string;
+      caFile: string;
+    };
+    expect(config).toMatchObject({
+      hubUrl: hub.url().replace('https', 'wss'),
+      caFile: 'hub-ca.pem',
+    });
+
+    // No pin: trusted on first use, and the fingerprint is shown to compare.
+    const tofu = await run([...base('tofu', await code()), '--id', 'den-2']);
+    expect(tofu.status, tofu.out).toBe(0);
+    expect(tofu.out).toContain(`trusting the hub's CA on first use: ${fingerprint}`);
+  });
+
   it('speaks-mqtts-on-the-embedded-broker', async () => {
     const ca = await readFile(join(dir, 'tls', 'ca.crt'), 'utf8');
     const url = `mqtts://127.0.0.1:${hub.bus.address!.port}`;
