@@ -5,10 +5,11 @@ cd "$(dirname "$0")/.."
 
 # Engines and test servers come from Debian: speech recognition, test voices, audio tools, brokers,
 # the browser the dashboard's end-to-end tests drive (never a downloaded one), and the SSH server
-# the provisioning tests install a satellite through.
+# the provisioning tests install a satellite through, and Prometheus (promtool) for the
+# monitoring checks.
 PACKAGES=(pocketsphinx pocketsphinx-en-us libpocketsphinx3 pocketsphinx-testdata espeak-ng flite festival festvox-kallpc16k sox
   mosquitto redis-server postgresql-15 openssl
-  chromium fonts-dejavu-core openssh-server openssh-client)
+  chromium fonts-dejavu-core openssh-server openssh-client prometheus)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -33,6 +34,9 @@ if [[ $(id -u) -eq 0 ]] && command -v systemctl >/dev/null && systemctl is-syste
   # The SSH server only when this script just installed it: a machine's own sshd is left alone.
   if [[ " ${missing[*]-} " == *" openssh-server "* ]]; then
     systemctl disable --now ssh >/dev/null 2>&1 || true
+  fi
+  if [[ " ${missing[*]-} " == *" prometheus "* ]]; then
+    systemctl disable --now prometheus prometheus-node-exporter >/dev/null 2>&1 || true
   fi
 fi
 

@@ -452,6 +452,15 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const rates: RateStore = config.rateLimit.redisUrl
     ? await redisRateStore(config.rateLimit.redisUrl, log.child({ component: 'rate-limit' }))
     : new MemoryRateStore();
+  metrics.watchDependencies({
+    database: () =>
+      db.ping().then(
+        () => true,
+        () => false,
+      ),
+    mqtt: () => Promise.resolve(bus.connected()),
+    ...(rates.connected ? { redis: () => Promise.resolve(rates.connected?.() ?? false) } : {}),
+  });
   // By the matched route, not the raw URL ("/%761/…" routes to /v1/…); unknown paths count too.
   const unlimited = new Set(['/health', '/ready', '/metrics']);
   app.addHook('onRequest', async (req) => {

@@ -57,6 +57,10 @@ describe('hub HTTP endpoints on PostgreSQL and Mosquitto', () => {
       checks: Record<string, string>;
     };
     expect(body.checks).toEqual({ database: 'ok', mqtt: 'disconnected' });
+    // The same, for Prometheus: the JarvisDependencyDown alert reads this.
+    const metrics = await (await fetch(`${hub.url()}/metrics`)).text();
+    expect(metrics).toMatch(/^jarvis_dependency_up\{dependency="mqtt"\} 0$/m);
+    expect(metrics).toMatch(/^jarvis_dependency_up\{dependency="database"\} 1$/m);
     expect((await fetch(`${hub.url()}/health`)).status).toBe(200);
   });
 });

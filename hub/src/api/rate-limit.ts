@@ -10,6 +10,8 @@ import { RateLimited } from '../auth/user-auth.js';
 export interface RateStore {
   /** Counts one hit on `key`; returns the count in the window and ms until it resets. */
   hit(key: string, windowMs: number): Promise<{ count: number; resetMs: number }>;
+  /** A shared store (Redis) is reachable now; absent for the in-process one. */
+  connected?(): boolean;
   close(): Promise<void>;
 }
 
@@ -68,6 +70,7 @@ export async function redisRateStore(url: string, log: Logger): Promise<RateStor
         return fallback.hit(key, windowMs);
       }
     },
+    connected: () => client.isReady,
     close() {
       client.destroy();
       return Promise.resolve();

@@ -73,8 +73,28 @@ export class HubMetrics implements EngineMetrics {
     registers: [this.registry],
   });
 
+  private dependencyChecks: Readonly<Record<string, () => Promise<boolean>>> = {};
+  /** 1 while a service the hub needs answers (database, MQTT broker, Redis), checked per scrape. */
+  readonly dependencyUp = new Gauge({
+    name: 'jarvis_dependency_up',
+    help: 'Whether a service the hub depends on answers (1) or not (0), checked at scrape time',
+    labelNames: ['dependency'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      for (const [dependency, check] of Object.entries(this.dependencyChecks)) {
+        const up = await check().catch(() => false);
+        this.dependencyUp.set({ dependency }, up ? 1 : 0);
+      }
+    },
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'jarvis_' });
+  }
+
+  /** The services `jarvis_dependency_up` reports on, each with its check. */
+  watchDependencies(checks: Readonly<Record<string, () => Promise<boolean>>>): void {
+    this.dependencyChecks = checks;
   }
 
   observe(stage: Stage, ms: number): void {
