@@ -296,6 +296,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         budgetMs: config.llm.budgetMs,
         contextMs: config.llm.contextMs,
         language: config.language,
+        onFailure: (code) => metrics.engineFailure('llm', llm.id, code),
         recentExchanges: async (satelliteId, sinceMs) =>
           (await sessions.listForSatellite(satelliteId, 6))
             .filter((r) => r.outcome === 'ok' && r.startedAt.getTime() >= sinceMs)

@@ -165,6 +165,11 @@ describe('the language model path', () => {
     ollama.reply({ status: 500, error: 'model runner crashed' });
     const ex = await runExchange(stack, sat, await say('tell me a joke'), { wake });
     expect(ex.record?.reply).toBe("Sorry, I can't reach my language model right now.");
+    // Counted for the engine-failing alert, as STT and TTS failures are.
+    const metrics = await (await fetch(`${stack.hub.url()}/metrics`)).text();
+    expect(metrics).toMatch(
+      /^jarvis_engine_failures_total\{kind="llm",engine="[^"]+",code="[^"]+"\} 1$/m,
+    );
   });
 });
 

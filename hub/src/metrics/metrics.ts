@@ -109,7 +109,7 @@ export class HubMetrics implements EngineMetrics {
     this.engineSeconds.observe({ kind, engine, outcome }, ms / 1000);
   }
 
-  engineFailure(kind: 'stt' | 'tts', engine: string, code: string): void {
+  engineFailure(kind: 'stt' | 'tts' | 'llm', engine: string, code: string): void {
     this.engineFailures.inc({ kind, engine, code });
   }
 

@@ -28,6 +28,8 @@ export interface ConversationOptions {
   ) => Promise<readonly { readonly user: string; readonly assistant: string }[]>;
   /** The language the hub speaks: answers and apologies come in it. */
   readonly language?: Language;
+  /** Told when the model fails or runs past its budget (metrics: the LLM-down alert). */
+  readonly onFailure?: (code: string) => void;
   readonly now?: () => number;
 }
 
@@ -96,10 +98,12 @@ export class Conversations {
     } catch (err) {
       if (ctx.signal.aborted) return;
       if (budget.signal.aborted) {
+        this.options.onFailure?.('engine-timeout');
         yield say.llmTooSlow;
         return;
       }
       const e = toAppError(err);
+      this.options.onFailure?.(e.code);
       this.options.log.warn({ code: e.code, err: e.message }, 'language model failed');
       yield say.llmUnreachable;
       return;
