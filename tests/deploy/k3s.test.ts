@@ -144,7 +144,7 @@ function gpuProblems(w: Workload): string[] {
 
 const OVERLAYS = [
   { name: 'single-node', hubReplicas: 1, gpuWorkloads: [] as string[] },
-  { name: 'gpu', hubReplicas: 2, gpuWorkloads: ['Deployment/ollama', 'Deployment/whisper'] },
+  { name: 'gpu', hubReplicas: 1, gpuWorkloads: ['Deployment/ollama', 'Deployment/whisper'] },
 ];
 
 describe.each(OVERLAYS)('k3s overlay $name', ({ name, hubReplicas, gpuWorkloads }) => {
