@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BUNDLE_FILES, readBundle, TARGET } from './bundle.js';
 import { doctor } from './doctor.js';
-import { enroll, idFromName } from './enroll.js';
+import { enroll, idFromName, SATELLITE_ID } from './enroll.js';
 import { ProvisionError } from './errors.js';
 import { hubAddress, HubClient } from './hub-client.js';
 import { image } from './image.js';
@@ -39,8 +39,6 @@ const USAGE = `usage: jarvis-provision <command> [options]
 
   --json  one JSON document on stdout instead of progress lines`;
 
-const ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
-
 /** The first slice's offline key pair + config, kept for `jarvis-hub enroll` users. */
 export async function keygen(opts: {
   id: string;
@@ -48,7 +46,7 @@ export async function keygen(opts: {
   hubId: string;
   out: string;
 }): Promise<string> {
-  if (!ID.test(opts.id))
+  if (!SATELLITE_ID.test(opts.id))
     throw new Error(`--id "${opts.id}" must be lowercase letters, digits and dashes`);
   if (!/^(ws|wss|http|https):\/\//.test(opts.hub))
     throw new Error(`--hub "${opts.hub}" must be a ws:// or wss:// URL`);
@@ -310,6 +308,15 @@ async function runCommand(
   }
 }
 
+/** What scripts see for an SSH failure, whichever command met it. */
+const SSH_REASONS: Readonly<Record<SshError['reason'], string>> = {
+  'auth-failed': 'ssh-auth-failed',
+  'host-unreachable': 'ssh-unreachable',
+  timeout: 'ssh-unreachable',
+  'host-key-mismatch': 'ssh-host-key',
+  'ssh-failed': 'ssh-failed',
+};
+
 /** Runs the CLI; resolves with the exit status (0 ok, 1 failed, 2 bad usage). */
 export async function main(
   argv: string[],
@@ -343,7 +350,7 @@ export async function main(
       err instanceof ProvisionError
         ? err.reason
         : err instanceof SshError
-          ? `ssh-${err.reason}`
+          ? SSH_REASONS[err.reason]
           : 'failed';
     report.finish({ ok: false, reason, message: (err as Error).message });
     return reason === 'bad-argument' ? 2 : 1;

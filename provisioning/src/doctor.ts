@@ -7,9 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { SATELLITE_MAIN, TARGET } from './bundle.js';
-import { ProvisionError } from './errors.js';
 import type { Reporter } from './report.js';
-import { shellQuote, SshError, type SshSession } from './ssh.js';
+import { shellQuote, type SshSession } from './ssh.js';
 
 const CLIP = fileURLToPath(new URL('../assets/hey-jarvis.wav', import.meta.url));
 const APP = `$HOME/${TARGET.app}/current`;
@@ -58,12 +57,7 @@ const db = (v) => v > 0 ? 20 * Math.log10(v / 32768) : -120;
 console.log(JSON.stringify({ samples: n, rmsDb: db(Math.sqrt(sum / Math.max(1, n))), peakDb: db(peak) }));"`;
 
 export async function doctor(ssh: SshSession, report: Reporter): Promise<{ healthy: boolean }> {
-  try {
-    await ssh.check();
-  } catch (err) {
-    if (err instanceof SshError) throw new ProvisionError(`ssh-${err.reason}`, err.message);
-    throw err;
-  }
+  await ssh.check();
   report.step('connect', 'ok', `SSH to ${ssh.target.user}@${ssh.target.host} works`);
   let healthy = true;
   const fail = (step: string, detail: string) => {

@@ -13,7 +13,7 @@ import { ProvisionError } from './errors.js';
 import type { HubClient } from './hub-client.js';
 import { archOf, type Arch, type Release } from './release.js';
 import type { Reporter } from './report.js';
-import { shellQuote, SshError, type SshSession } from './ssh.js';
+import { shellQuote, type SshSession } from './ssh.js';
 
 const MIN_NODE_MAJOR = 20;
 /** The unpacked release is ~85 MB; room for it, its tarball and logs. */
@@ -84,18 +84,10 @@ export async function install(options: InstallOptions): Promise<{ changed: boole
     return result.stdout;
   };
 
-  try {
-    await ssh.check();
-  } catch (err) {
-    throw fromSsh(err);
-  }
+  await ssh.check();
   report.step('connect', 'ok', `SSH to ${ssh.target.user}@${ssh.target.host} works`);
 
-  const probe = parseProbe(
-    await run('probing the Pi', PROBE).catch((err: unknown) => {
-      throw fromSsh(err);
-    }),
-  );
+  const probe = parseProbe(await run('probing the Pi', PROBE));
   const arch = checkTarget(probe, bundle);
   report.step(
     'check',
@@ -405,16 +397,3 @@ const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex
 
 const modeOf = (name: string): number =>
   name === BUNDLE_FILES.key || name === BUNDLE_FILES.config ? 0o600 : 0o644;
-
-function fromSsh(err: unknown): unknown {
-  if (!(err instanceof SshError)) return err;
-  const reason =
-    err.reason === 'auth-failed'
-      ? 'ssh-auth-failed'
-      : err.reason === 'host-unreachable' || err.reason === 'timeout'
-        ? 'ssh-unreachable'
-        : err.reason === 'host-key-mismatch'
-          ? 'ssh-host-key'
-          : 'ssh-failed';
-  return new ProvisionError(reason, err.message);
-}

@@ -66,6 +66,20 @@ async function newCode(room: string, ttlMinutes = 15): Promise<string> {
   return ((await res.json()) as { code: string }).code;
 }
 
+/** `enroll` with a fresh code for `room` (the satellite named after it), writing to `out`. */
+const enrollArgs = async (room: string, out: string, ...extra: string[]) => [
+  'enroll',
+  '--hub',
+  stack.hub.url(),
+  '--code',
+  await newCode(room),
+  '--room',
+  room,
+  '--out',
+  out,
+  ...extra,
+];
+
 const sshArgs = (identity = pi.identityFile) => [
   '--ssh',
   `${pi.user}@127.0.0.1`,
@@ -206,21 +220,7 @@ describe('install', () => {
   it('refuses-a-pi-without-a-microphone-and-one-that-cannot-reach-the-hub', async () => {
     // A bundle for a real microphone: this "Pi" has no capture device.
     const mic = join(work, 'hall');
-    expect(
-      (
-        await cli([
-          'enroll',
-          '--hub',
-          stack.hub.url(),
-          '--code',
-          await newCode('hall'),
-          '--name',
-          'Hall',
-          '--out',
-          mic,
-        ])
-      ).code,
-    ).toBe(0);
+    expect((await cli(await enrollArgs('hall', mic))).code).toBe(0);
     const noMic = await json(['install', '--bundle', mic, ...sshArgs()]);
     expect(noMic.doc['error']).toMatchObject({
       reason: 'no-microphone',
@@ -230,19 +230,7 @@ describe('install', () => {
 
     // The hub's address in the bundle is one the Pi cannot reach.
     const far = join(work, 'far');
-    await cli([
-      'enroll',
-      '--hub',
-      stack.hub.url(),
-      '--code',
-      await newCode('attic'),
-      '--name',
-      'Attic',
-      '--out',
-      far,
-      '--input-wav',
-      wav,
-    ]);
+    await cli(await enrollArgs('attic', far, '--input-wav', wav));
     const config = JSON.parse(await readFile(join(far, 'satellite.json'), 'utf8')) as {
       hubUrl: string;
     };
@@ -255,19 +243,7 @@ describe('install', () => {
 
   it('takes-back-everything-when-the-satellite-does-not-come-online', async () => {
     const lost = join(work, 'lost');
-    await cli([
-      'enroll',
-      '--hub',
-      stack.hub.url(),
-      '--code',
-      await newCode('cellar'),
-      '--name',
-      'Cellar',
-      '--out',
-      lost,
-      '--input-wav',
-      wav,
-    ]);
+    await cli(await enrollArgs('cellar', lost, '--input-wav', wav));
     const config = JSON.parse(await readFile(join(lost, 'satellite.json'), 'utf8')) as {
       audio: { input: { path: string } };
     };
@@ -366,20 +342,9 @@ describe('managing satellites', () => {
 
 describe('one command', () => {
   it('enrolls-and-installs-from-the-code-replacing-the-satellite-on-that-pi', async () => {
-    const { code, out } = await cli([
-      'enroll',
-      '--hub',
-      stack.hub.url(),
-      '--code',
-      await newCode('porch'),
-      '--room',
-      'porch',
-      '--out',
-      join(work, 'porch'),
-      '--input-wav',
-      wav,
-      ...sshArgs(),
-    ]);
+    const { code, out } = await cli(
+      await enrollArgs('porch', join(work, 'porch'), '--input-wav', wav, ...sshArgs()),
+    );
     expect(code, out).toBe(0);
     expect(out).toMatch(/✓ enrollment: the hub enrolled "porch" in the porch/);
     // The same release was already on the Pi: only the configuration changed.

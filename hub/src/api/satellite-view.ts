@@ -33,3 +33,5 @@ export function satelliteView(
     ledState: conn ? (live.phase ?? 'idle') : 'off',
   };
 }
+
+export type SatelliteView = ReturnType<typeof satelliteView>;

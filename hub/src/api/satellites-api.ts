@@ -15,6 +15,7 @@ import { RateLimited, actorOf, requireRole } from '../auth/user-auth.js';
 import { AppError } from '../errors.js';
 import type { SatelliteRecord, SatelliteStore } from '../storage/satellites.js';
 import { bearerToken } from './api-keys.js';
+import type { SatelliteView } from './satellite-view.js';
 import { principalOf, type AuthHook } from './request-auth.js';
 
 const SatelliteId = Type.String({ pattern: SATELLITE_ID_PATTERN });
@@ -65,7 +66,7 @@ export interface SatellitesApiOptions {
   readonly limiter: LoginLimiter;
   readonly hubId: string;
   /** How the API shows a satellite: its record with its live state. */
-  readonly view: (s: SatelliteRecord) => object;
+  readonly view: (s: SatelliteRecord) => SatelliteView;
   /** A satellite was renamed or moved: its connection and the rooms voice can name follow. */
   readonly changed: (s: SatelliteRecord) => void;
   /** Sets an online satellite's volume and/or mute; false when it is offline. */
@@ -217,7 +218,7 @@ export async function registerSatellitesApi<L extends FastifyBaseLogger>(
         const sat = await options.verifier.verify(bearerToken(req.headers.authorization));
         if (sat.id !== req.params.id)
           throw new AppError('forbidden', 'a satellite may read only its own status');
-        const view = options.view(sat) as { online: boolean; lastSeen: string | null };
+        const view = options.view(sat);
         return {
           id: sat.id,
           name: sat.name,
