@@ -1,4 +1,9 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readBundle } from './bundle.js';
+import { main } from './cli.js';
 import { idFromName } from './enroll.js';
 import { hubAddress } from './hub-client.js';
 import { archOf } from './release.js';
@@ -53,5 +58,41 @@ describe('reporter', () => {
       error: { reason: 'no-microphone' },
       steps: [{ step: 'check' }, { step: 'config' }, { step: 'package' }],
     });
+  });
+});
+
+describe('bad input', () => {
+  it('names-a-broken-bundle-and-a-bad-flag-and-exits-with-its-reason', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'jarvis-bundle-'));
+    try {
+      await expect(readBundle(dir)).rejects.toMatchObject({
+        reason: 'bad-bundle',
+        message: expect.stringMatching(
+          /satellite\.json is missing: run jarvis-provision enroll/,
+        ) as unknown,
+      });
+      for (const f of ['satellite.key', 'satellite.pub', 'jarvis-satellite.service', 'ALSA.md'])
+        await writeFile(join(dir, f), 'x');
+      await writeFile(join(dir, 'satellite.json'), '{not json');
+      await expect(readBundle(dir)).rejects.toMatchObject({ reason: 'bad-bundle' });
+      await writeFile(join(dir, 'satellite.json'), '{"satelliteId": 7}');
+      await expect(readBundle(dir)).rejects.toThrow(/lacks satelliteId, hubId or hubUrl/);
+      const lines: string[] = [];
+      const status = await main(['install', '--bundle', dir, '--ssh', 'pi@host', '--port', 'abc'], {
+        env: {},
+        write: (l) => lines.push(l),
+      });
+      expect(status).toBe(1); // the bundle is read first, and is broken
+      // An option smuggled in as the SSH target is bad usage, never an ssh argument.
+      const bad = await main(['install', '--ssh', '-oProxyCommand=x@host', '--json'], {
+        env: {},
+        write: (l) => lines.push(l),
+      });
+      expect(bad).toBe(2);
+      expect(await main(['frobnicate'], { env: {}, write: (l) => lines.push(l) })).toBe(2);
+      expect(await main(['enroll', '--nope'], { env: {}, write: (l) => lines.push(l) })).toBe(2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
