@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import websocket from '@fastify/websocket';
-import { MAX_AUDIO_FRAME_BYTES, MAX_JSON_BYTES } from '@jarvis/protocol';
+import { MAX_AUDIO_FRAME_BYTES, MAX_JSON_BYTES, rmsDb } from '@jarvis/protocol';
 import Fastify from 'fastify';
 import { pino, type Logger } from 'pino';
 import { SatelliteTokenVerifier } from './auth/satellite-token.js';
@@ -31,6 +31,7 @@ import { loadDataKey } from './auth/secret-box.js';
 import { startSpeechServices } from './api/speech-services.js';
 import { createEngines, wakeEngineFactory, type Engines } from './engines/registry.js';
 import { AppError } from './errors.js';
+import { WakeArbiter } from './gateway/arbiter.js';
 import { CLOSE, SatelliteConnection, type ConnectionHooks } from './gateway/connection.js';
 import { IntentMatcher, loadTemplates } from './intents/intents.js';
 import { HubMetrics } from './metrics/metrics.js';
@@ -52,10 +53,12 @@ import { Conversations } from './pipeline/conversation.js';
 import { HubWake } from './pipeline/hub-wake.js';
 import { announce } from './pipeline/speech-out.js';
 import { TimerService } from './timers/timers.js';
+import { startCluster } from './cluster/cluster.js';
 import { VoiceSession, type SessionDeps } from './pipeline/session.js';
 import { openDb, type Db } from './storage/db.js';
 import { SatelliteStore } from './storage/satellites.js';
 import { SessionStore } from './storage/sessions.js';
+import { RecordSpool, spoolDir } from './storage/record-spool.js';
 import { registerDashboard } from './api/dashboard-static.js';
 import { deviceView, registerDevicesApi } from './api/devices-api.js';
 import { registerEventsSocket } from './api/events-socket.js';
@@ -231,6 +234,16 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   };
   learnRooms((await satellites.list()).filter((s) => s.revokedAt === null).map((s) => s.room));
   const sessions = new SessionStore(db);
+  // Records the database refuses (an outage) are written behind, kept on disk across a crash.
+  const spool = new RecordSpool({
+    save: (r) => sessions.save(r),
+    dir: spoolDir(config),
+    maxPending: config.storage.maxPendingRecords,
+    log: log.child({ component: 'record-spool' }),
+    onPending: (n) => metrics.recordsPending.set(n),
+    onDropped: (n) => metrics.recordsDropped.inc(n),
+  });
+  await spool.start();
   const startedAt = Date.now();
   const live = new LiveEvents(log.child({ component: 'live' }));
   const replies = new ReplyAudio();
@@ -257,17 +270,34 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         () => undefined,
       );
   };
+  // Replicas of one hub share presence, live events, announcements and timer rings (issue 9).
+  const cluster = config.cluster.redisUrl
+    ? await startCluster({
+        redisUrl: config.cluster.redisUrl,
+        hubId: config.hubId,
+        log,
+        live,
+        online: () => online,
+        tts: engines.tts,
+        onRemoteRooms: learnRooms,
+        republishSatellite: (id) => {
+          const conn = online.get(id);
+          if (conn) publishSatellite(conn.satellite);
+        },
+      })
+    : undefined;
   const announcer = await startAnnouncements({
     bus,
     tts: engines.tts,
     log,
     online: () => online.values(),
+    remote: cluster,
   });
   const timers = new TimerService(
     db,
     async (timer, text) => {
       const conn = online.get(timer.satelliteId);
-      if (!conn) return false;
+      if (!conn) return (await cluster?.ringElsewhere(timer, text)) ?? false;
       const ctx = { signal: new AbortController().signal, log, sessionId: `timer-${timer.id}` };
       await announce(conn, engines.tts, { reason: 'timer', text, chime: true }, ctx);
       return true;
@@ -321,6 +351,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     log,
     noSpeechTimeoutMs: config.session.noSpeechTimeoutMs,
     maxUtteranceMs: config.session.maxUtteranceMs,
+    followUpMs: config.session.followUpMs,
+    questions: new Map(),
     endpointing: config.vad,
     timers,
     announcer,
@@ -331,20 +363,53 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const sessionOf = (conn: SatelliteConnection): VoiceSession | undefined =>
     conn.sessionId ? active.get(conn.sessionId) : undefined;
 
-  /** Opens a session on `conn` for a wake-up heard by the satellite or by the hub. */
+  const arbiter = new WakeArbiter<SatelliteConnection>(config.session.arbitrationWindowMs);
+  /**
+   * Opens a session on `conn` for a wake-up heard by the satellite or by the hub, unless a
+   * satellite that heard the same words better already answers; a better one stands the
+   * earlier winner down.
+   */
   const openSession = (
     conn: SatelliteConnection,
-    wake: { name: string; score: number },
+    wake: {
+      name: string;
+      score: number;
+      energyDb?: number | undefined;
+      heardAt?: number;
+      followUp?: boolean;
+    },
   ): VoiceSession | undefined => {
     if (sessionOf(conn)) {
       conn.sendError('session-busy', 'a session is already open on this satellite', true);
       return undefined;
     }
+    // An answer to a question is this satellite's alone: no other heard a wake word.
+    if (!wake.followUp) {
+      const verdict = arbiter.claim({ satelliteId: conn.satellite.id, ...wake }, conn);
+      if (!verdict.won) {
+        conn.send({ type: 'stand-down', reason: 'another-satellite' });
+        metrics.standDowns.inc();
+        return undefined;
+      }
+      const displaced = verdict.displaced;
+      if (displaced && displaced !== conn) {
+        const beaten = sessionOf(displaced);
+        displaced.send({
+          type: 'stand-down',
+          reason: 'another-satellite',
+          ...(beaten ? { sessionId: beaten.id } : {}),
+        });
+        beaten?.cancel('another satellite heard it better', 'stood-down');
+        displaced.sessionId = undefined;
+        metrics.standDowns.inc();
+      }
+    }
     const id = randomUUID();
     const session = new VoiceSession(sessionDeps, {
       id,
       satellite: conn.satellite,
-      wake,
+      wake: { name: wake.name, score: wake.score },
+      followUp: wake.followUp === true,
       io: tapSession(satelliteStates.observe(conn), id, live, replies, (phase) => {
         phases.set(conn.satellite.id, phase);
         publishSatellite(conn.satellite);
@@ -355,7 +420,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       sessionId: id,
       satelliteId: conn.satellite.id,
       at: new Date().toISOString(),
-      wake,
+      wake: { name: wake.name, score: wake.score },
     });
     conn.sessionId = session.id;
     active.set(session.id, session);
@@ -363,12 +428,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     void session.done.then(async (record) => {
       active.delete(session.id);
       if (conn.sessionId === session.id) conn.sessionId = undefined;
-      try {
-        await sessions.save(record);
-      } catch (err) {
-        metrics.error('storage', 'storage-failed');
-        log.error({ err: (err as Error).message, sessionId: record.id }, 'could not store session');
-      }
+      await spool.save(record); // never throws: kept for later when storage fails
       for (const l of listeners) l(record);
       live.publish({ type: 'session-end', session: sessionView(record, replies) });
     });
@@ -379,6 +439,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const hooks: ConnectionHooks = {
     hubId: config.hubId,
     log,
+    metrics,
     onReady(conn) {
       const previous = online.get(conn.satellite.id);
       online.set(conn.satellite.id, conn);
@@ -389,8 +450,12 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       learnRooms([conn.satellite.room]);
       phases.set(conn.satellite.id, 'idle');
       satelliteStates.online(conn);
+      cluster?.satelliteReady(conn);
       void satellites.touch(conn.satellite.id).catch(() => undefined);
-      void timers.satelliteOnline(conn.satellite.id);
+      // The database may be down: ringing what ended waits for the next connection then.
+      timers.satelliteOnline(conn.satellite.id).catch((err: unknown) => {
+        log.warn({ err: (err as Error).message }, 'missed timers not checked');
+      });
     },
     onWake(conn, wake) {
       openSession(conn, wake);
@@ -401,7 +466,12 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       else if (conn.wakeOnHub) {
         metrics.hubWakeSegments.inc({ satellite: conn.satellite.id });
         hubWake.startSegment(conn.connectionId, (w) => {
-          const opened = openSession(conn, { name: w.detection.name, score: w.detection.score });
+          const heard = w.audio.filter((c) => c.timestampMs >= w.detection.timestampMs - 1000);
+          const opened = openSession(conn, {
+            name: w.detection.name,
+            score: w.detection.score,
+            energyDb: rmsDb(heard.map((c) => c.pcm)),
+          });
           opened?.startAudio(w.preRollMs);
           for (const chunk of w.audio) opened?.pushAudio(chunk);
         });
@@ -419,11 +489,14 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     },
     onCancel(conn) {
       sessionOf(conn)?.cancel('satellite asked');
+      // Detached at once: a barge-in's wake-up follows right behind the cancel.
+      conn.sessionId = undefined;
     },
     onClose(conn) {
       if (online.get(conn.satellite.id) === conn) online.delete(conn.satellite.id);
       void satellites.touch(conn.satellite.id).catch(() => undefined);
       satelliteStates.offline(conn);
+      cluster?.satelliteGone(conn);
       metrics.satellitesOnline.set(online.size);
       sessionOf(conn)?.cancel('satellite disconnected');
       void hubWake.forget(conn.connectionId);
@@ -622,16 +695,19 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   });
   timers.onChange = () => live.publish({ type: 'timers' });
   await app.listen({ host: config.host, port: config.port });
-  await timers.start();
+  await timers.start(cluster ? 30_000 : undefined);
   // A revocation made outside this process (`jarvis-hub revoke`, another replica) reaches the
   // satellite's open connection within one check; the API's own revocations are immediate.
   const revocationCheck = setInterval(() => {
     void (async () => {
-      for (const [id, conn] of online) {
-        const record = await satellites.get(id).catch(() => undefined);
-        if (record?.revokedAt) {
+      // One read for all: a query per online satellite held the event loop (PGlite runs on it)
+      // for ~100-200 ms every check with 200 satellites, delaying every audio frame behind it.
+      const revoked = online.size === 0 ? [] : await satellites.list().catch(() => []);
+      for (const record of revoked) {
+        const conn = record.revokedAt ? online.get(record.id) : undefined;
+        if (conn) {
           conn.close(CLOSE.revoked, 'revoked');
-          bus.disconnectIdentity?.(`satellite:${id}`);
+          bus.disconnectIdentity?.(`satellite:${record.id}`);
         }
       }
       // Clients on the broker alone (a satellite or a device on MQTT only).
@@ -675,6 +751,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       clearInterval(revocationCheck);
       timers.close();
       announcer.close();
+      await cluster?.close();
       await liveDevices?.stop(); // before the engines close
       for (const s of active.values()) s.cancel('hub shutting down');
       await Promise.allSettled([...active.values()].map((s) => s.done));
@@ -687,6 +764,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       await Promise.allSettled([engines.stt.close(), engines.tts.close(), engines.vad.close()]);
       await satelliteStates.close();
       await bus.close();
+      await spool.close();
       await db.close();
     },
   };

@@ -1,4 +1,5 @@
 export * from './audio-chunk.js';
+export * from './audio-level.js';
 export * from './async-queue.js';
 export * from './wav.js';
 export * from './version.js';

@@ -72,7 +72,8 @@ describe('announcer', () => {
   const announcer = new Announcer({ tts: fakeTts(), log, online: () => online });
 
   it('targets-by-room-satellite-or-everyone', () => {
-    const ids = (ts: AnnounceTarget[]): string[] => ts.map((t) => t.satellite.id);
+    const ids = (ts: readonly { satellite: { id: string } }[]): string[] =>
+      ts.map((t) => t.satellite.id);
     expect(ids(announcer.targets({ room: 'kitchen' }))).toEqual(['kitchen']);
     expect(ids(announcer.targets({ room: 'bedroom' }))).toEqual(['bedroom']);
     expect(ids(announcer.targets({ satellite: 'bedroom' }))).toEqual(['bedroom']);

@@ -1,6 +1,7 @@
 /**
  * Announcements: text spoken on satellites without a wake-up, asked for over MQTT on
- * `jarvis/announce`, by voice ("tell the kitchen …") and over REST (api/home-api.ts).
+ * `jarvis/announce`, by voice ("tell the kitchen …") and over REST (api/home-api.ts). With
+ * several hub replicas, a satellite held by another replica is spoken to through it.
  */
 import {
   ProtocolError,
@@ -37,6 +38,34 @@ export interface AnnounceTarget extends SessionIo {
   readonly satellite: { readonly id: string; readonly room: string };
 }
 
+/** A satellite connected to another hub replica: spoken to through that replica. */
+export interface RemoteTarget {
+  readonly satellite: { readonly id: string; readonly room: string };
+  readonly remote: true;
+}
+
+/** Whoever an announcement can reach: here, or on another replica. */
+export type Listener = AnnounceTarget | RemoteTarget;
+
+/** The other hub replicas, as announcements need them (cluster/cluster.ts). */
+export interface RemoteAnnouncements {
+  /** Satellites online on other replicas (not on this one) now. */
+  satellites(): Iterable<{ readonly id: string; readonly room: string }>;
+  /** Has the replicas holding `ids` speak `text`; resolves with the ids that heard it. */
+  speak(ids: readonly string[], text: string): Promise<string[]>;
+  /** Lets the other replicas ask this one to speak on its own satellites. */
+  serve(speakHere: (ids: readonly string[], text: string) => Promise<string[]>): void;
+}
+
+type Filter = { satellite?: string | undefined; room?: string | undefined };
+
+const matches = (filter: Filter) => {
+  const room = filter.room?.trim().toLowerCase();
+  return (s: { id: string; room: string }): boolean =>
+    (filter.satellite === undefined || s.id === filter.satellite) &&
+    (room === undefined || s.room.toLowerCase() === room);
+};
+
 /**
  * Reads an announce request.
  * @throws ProtocolError ('json-too-large', 'bad-json' or 'bad-event') for anything else.
@@ -58,28 +87,58 @@ export class Announcer {
     private readonly options: {
       tts: TtsEngine;
       log: Logger;
-      /** The satellites online now. */
+      /** The satellites online on this replica now. */
       online: () => Iterable<AnnounceTarget>;
+      /** The other replicas, when the hub runs as several. */
+      remote?: RemoteAnnouncements | undefined;
     },
-  ) {}
-
-  /** The online satellites a request names; rooms compare without regard to case. */
-  targets(filter: { satellite?: string | undefined; room?: string | undefined }): AnnounceTarget[] {
-    const room = filter.room?.trim().toLowerCase();
-    return [...this.options.online()].filter(
-      (t) =>
-        (filter.satellite === undefined || t.satellite.id === filter.satellite) &&
-        (room === undefined || t.satellite.room.toLowerCase() === room),
+  ) {
+    options.remote?.serve((ids, text) =>
+      this.announceTo(
+        [...options.online()].filter((t) => ids.includes(t.satellite.id)),
+        text,
+      ),
     );
+  }
+
+  /**
+   * The online satellites a request names, on this replica and on the others; rooms compare
+   * without regard to case.
+   */
+  targets(filter: Filter): Listener[] {
+    const match = matches(filter);
+    const here: Listener[] = this.localTargets(filter);
+    const seen = new Set(here.map((t) => t.satellite.id));
+    const elsewhere: Listener[] = [...(this.options.remote?.satellites() ?? [])]
+      .filter((s) => match(s) && !seen.has(s.id))
+      .map((s) => ({ satellite: { id: s.id, room: s.room }, remote: true }));
+    return [...here, ...elsewhere];
+  }
+
+  /** The satellites a request names on this replica only. */
+  localTargets(filter: Filter): AnnounceTarget[] {
+    const match = matches(filter);
+    return [...this.options.online()].filter((t) => match(t.satellite));
   }
 
   /**
    * Speaks `text` on each target; resolves, once all have finished, with the ids of those that
    * heard it in full. Never rejects: a failure on one satellite is logged and skipped.
    */
-  async announceTo(targets: readonly AnnounceTarget[], text: string): Promise<string[]> {
-    const results = await Promise.all(targets.map((t) => this.speakOn(t, text)));
-    return targets.filter((_t, i) => results[i]).map((t) => t.satellite.id);
+  async announceTo(targets: readonly Listener[], text: string): Promise<string[]> {
+    const remote = this.options.remote;
+    const elsewhere = targets.filter((t) => 'remote' in t).map((t) => t.satellite.id);
+    const [results, heardElsewhere] = await Promise.all([
+      Promise.all(
+        targets.map((t) => ('remote' in t ? Promise.resolve(false) : this.speakOn(t, text))),
+      ),
+      elsewhere.length > 0 && remote && !this.abort.signal.aborted
+        ? remote.speak(elsewhere, text)
+        : Promise.resolve([]),
+    ]);
+    return targets
+      .filter((t, i) => results[i] || ('remote' in t && heardElsewhere.includes(t.satellite.id)))
+      .map((t) => t.satellite.id);
   }
 
   /** Handles one MQTT message on {@link ANNOUNCE_TOPIC}; bad ones are logged and dropped. */
@@ -92,7 +151,8 @@ export class Announcer {
       this.options.log.warn({ code, err: (err as Error).message }, 'announcement ignored');
       return;
     }
-    const targets = this.targets(request);
+    // Every replica gets this message from the shared broker: each speaks on its own satellites.
+    const targets = this.localTargets(request);
     if (targets.length === 0) {
       this.options.log.info(
         { satellite: request.satellite, room: request.room },
@@ -145,11 +205,13 @@ export async function startAnnouncements(options: {
   tts: TtsEngine;
   log: Logger;
   online: () => Iterable<AnnounceTarget>;
+  remote?: RemoteAnnouncements | undefined;
 }): Promise<Announcer> {
   const announcer = new Announcer({
     tts: options.tts,
     log: options.log.child({ component: 'announcements' }),
     online: options.online,
+    remote: options.remote,
   });
   await options.bus.subscribe(ANNOUNCE_TOPIC, (_topic, payload) => {
     void announcer.onMessage(payload);

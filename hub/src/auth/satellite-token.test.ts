@@ -89,4 +89,36 @@ describe('satellite token verification', () => {
       code: 'auth-invalid',
     });
   });
+
+  it('admits-a-known-satellite-from-its-last-record-while-the-database-is-down', async () => {
+    let down = false;
+    let record: SatelliteRecord | undefined = sats.get('kitchen');
+    const v = new SatelliteTokenVerifier({
+      audience: 'hub-1',
+      lookup: (id) =>
+        down
+          ? Promise.reject(new Error('connect ECONNREFUSED'))
+          : Promise.resolve(id === 'kitchen' ? record : sats.get(id)),
+    });
+    await v.verify(await token());
+    await expect(v.verify(await token({ sub: 'attic' }))).rejects.toMatchObject({
+      code: 'satellite-revoked',
+    });
+    down = true;
+    expect((await v.verify(await token())).id).toBe('kitchen');
+    // A cached revocation still refuses; an id never read gets "try again", not a way in.
+    await expect(v.verify(await token({ sub: 'attic' }))).rejects.toMatchObject({
+      code: 'satellite-revoked',
+    });
+    await expect(v.verify(await token({ sub: 'porch' }))).rejects.toMatchObject({
+      code: 'storage-failed',
+      retryable: true,
+    });
+    // "Not found" from a database that answers forgets the cached record.
+    down = false;
+    record = undefined;
+    await expect(v.verify(await token())).rejects.toMatchObject({ code: 'auth-invalid' });
+    down = true;
+    await expect(v.verify(await token())).rejects.toMatchObject({ code: 'storage-failed' });
+  });
 });

@@ -21,6 +21,8 @@ export class SatelliteTokenVerifier {
   /** jti → expiry (s); kept until expiry, after which the token is refused as expired anyway. */
   private readonly seen = new Map<string, number>();
   private readonly keys = new Map<string, { pem: string; key: CryptoKey }>();
+  /** The last record read for each enrolled id: what a database outage falls back to. */
+  private readonly lastRead = new Map<string, SatelliteRecord>();
   private readonly now: () => number;
 
   constructor(private readonly options: SatelliteTokenVerifierOptions) {
@@ -39,7 +41,7 @@ export class SatelliteTokenVerifier {
     if (!subject) throw new AppError('auth-invalid', 'token has no subject');
     // An unknown id reads like a bad signature, and only the key's holder hears "revoked":
     // nobody can list which satellites exist by trying names.
-    const satellite = await this.options.lookup(subject);
+    const satellite = await this.find(subject);
     if (!satellite) throw new AppError('auth-invalid', 'token signature or claims invalid');
 
     const nowS = Math.floor(this.now() / 1000);
@@ -70,6 +72,24 @@ export class SatelliteTokenVerifier {
     if (this.seen.has(key)) throw new AppError('auth-replayed', 'token already used');
     this.seen.set(key, exp + CLOCK_TOLERANCE_S);
     return satellite;
+  }
+
+  /**
+   * The enrolled record; when the database fails (not when it says "unknown"), the last one
+   * read, so satellites reconnecting during an outage get back in. A cached revocation still
+   * refuses, and a revocation made during the outage applies once the database answers.
+   */
+  private async find(id: string): Promise<SatelliteRecord | undefined> {
+    try {
+      const record = await this.options.lookup(id);
+      if (record) this.lastRead.set(id, record);
+      else this.lastRead.delete(id);
+      return record;
+    } catch (err) {
+      const cached = this.lastRead.get(id);
+      if (cached) return cached;
+      throw new AppError('storage-failed', 'cannot check the satellite now', true, { cause: err });
+    }
   }
 
   private async keyFor(satellite: SatelliteRecord): Promise<CryptoKey> {

@@ -236,6 +236,16 @@ export const ConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    /**
+     * Several hub replicas as one (same hubId, databaseUrl and an external mqtt.url): with a
+     * Redis URL here (env JARVIS_CLUSTER_REDIS_URL; it may be the rateLimit.redisUrl one) they
+     * share live events, announcements, timer rings and satellite presence over Redis pub/sub.
+     * Without it each hub is on its own.
+     */
+    cluster: Type.Object(
+      { redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://' })) },
+      { default: {}, additionalProperties: false },
+    ),
     /** HTTPS/WSS (and MQTTS on the embedded broker): the user's certificate, or a local CA. */
     tls: Type.Object(
       {
@@ -276,12 +286,35 @@ export const ConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    /** Session records written behind while the database is down. */
+    storage: Type.Object(
+      {
+        /**
+         * Folder of the spool file that keeps those records across a crash; by default
+         * `spool` beside dataDir, and memory only when dataDir is `memory://`.
+         */
+        spoolDir: Type.Optional(Type.String({ minLength: 1 })),
+        /** Records kept at most; the oldest beyond it are dropped (and counted). */
+        maxPendingRecords: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10_000 }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     session: Type.Object(
       {
         /** End the session if no speech starts within this time after the wake word. */
         noSpeechTimeoutMs: Type.Integer({ minimum: 500, maximum: 30000, default: 5000 }),
         /** Cut an utterance that never ends (noise, a TV). */
         maxUtteranceMs: Type.Integer({ minimum: 1000, maximum: 60000, default: 12000 }),
+        /**
+         * After a reply that asks a question, the satellite listens this long for the answer
+         * without the wake word (0: never).
+         */
+        followUpMs: Type.Integer({ minimum: 0, maximum: 60000, default: 6000 }),
+        /**
+         * Satellites waking within this time of each other heard one utterance: only the one
+         * that heard it best answers (0: every satellite answers).
+         */
+        arbitrationWindowMs: Type.Integer({ minimum: 0, maximum: 2000, default: 400 }),
       },
       { default: {}, additionalProperties: false },
     ),
@@ -326,8 +359,10 @@ const ENV: Record<string, { path: readonly string[]; number?: true }> = {
   JARVIS_API_KEYS_FILE: { path: ['api', 'keysFile'] },
   JARVIS_AUTH_SECRET_FILE: { path: ['auth', 'secretFile'] },
   JARVIS_REDIS_URL: { path: ['rateLimit', 'redisUrl'] },
+  JARVIS_CLUSTER_REDIS_URL: { path: ['cluster', 'redisUrl'] },
   JARVIS_TLS_CERT_FILE: { path: ['tls', 'certFile'] },
   JARVIS_TLS_KEY_FILE: { path: ['tls', 'keyFile'] },
+  JARVIS_SPOOL_DIR: { path: ['storage', 'spoolDir'] },
 };
 
 function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {

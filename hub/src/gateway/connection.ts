@@ -8,12 +8,15 @@ import {
   ProtocolError,
   type DownEvent,
   type UpEvent,
+  type WakeEvent,
 } from '@jarvis/protocol';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import type { AudioChunk } from '../engines/types.js';
 import type { SatelliteRecord } from '../storage/satellites.js';
 import type { SessionIo } from '../pipeline/session.js';
+import type { HubMetrics } from '../metrics/metrics.js';
+import { MicStreamStats } from './stream-stats.js';
 
 /** WebSocket close codes this gateway uses (RFC 6455 §7.4 plus the private 4000 range). */
 export const CLOSE = {
@@ -35,8 +38,14 @@ const HELLO_TIMEOUT_MS = 10_000;
 export interface ConnectionHooks {
   readonly hubId: string;
   readonly log: Logger;
+  /** Microphone transport counters; none in tests that do not look. */
+  readonly metrics?: Pick<HubMetrics, 'audioFrames' | 'audioFramesMissing' | 'audioFrameLag'>;
   /** A wake word was heard: open a session (or refuse with an AppError-like throw). */
-  onWake(conn: SatelliteConnection, wake: { name: string; score: number }): void;
+  /** `heardAt`: when the satellite heard the wake phrase, by its clock. */
+  onWake(
+    conn: SatelliteConnection,
+    wake: Omit<WakeEvent, 'type' | 'timeMs'> & { heardAt: number },
+  ): void;
   onAudioStart(conn: SatelliteConnection, preRollMs: number): void;
   onAudio(conn: SatelliteConnection, chunk: AudioChunk): void;
   onAudioStop(conn: SatelliteConnection): void;
@@ -57,7 +66,7 @@ export class SatelliteConnection implements SessionIo {
   /** What its hello said about it, for the dashboard. */
   about: { software: string | null; wakeWords: readonly string[]; leds: boolean } | undefined;
   private version: number | undefined;
-  private mic: { stream: number; samples: number } | undefined;
+  private mic: { stream: number; samples: number; stats: MicStreamStats } | undefined;
   private ttsStream = 0;
   private ttsSequence = 0;
   private windowStart = Date.now();
@@ -191,7 +200,13 @@ export class SatelliteConnection implements SessionIo {
         return;
       }
       case 'wake':
-        this.hooks.onWake(this, { name: event.name, score: event.score });
+        this.hooks.onWake(this, {
+          name: event.name,
+          score: event.score,
+          heardAt: event.timeMs,
+          ...(event.energyDb === undefined ? {} : { energyDb: event.energyDb }),
+          ...(event.followUp === undefined ? {} : { followUp: event.followUp }),
+        });
         return;
       case 'audio-start':
         if (event.kind !== 'mic') {
@@ -199,7 +214,7 @@ export class SatelliteConnection implements SessionIo {
         } else if (event.rate !== MIC_RATE || event.channels !== 1) {
           this.sendError('bad-audio-format', `mic audio must be ${MIC_RATE} Hz mono s16`);
         } else {
-          this.mic = { stream: event.stream, samples: 0 };
+          this.mic = { stream: event.stream, samples: 0, stats: new MicStreamStats() };
           this.hooks.onAudioStart(this, event.preRollMs ?? 0);
         }
         return;
@@ -239,6 +254,14 @@ export class SatelliteConnection implements SessionIo {
       rate: MIC_RATE,
       timestampMs: (this.mic.samples * 1000) / MIC_RATE,
     };
+    const metrics = this.hooks.metrics;
+    if (metrics) {
+      const { stats } = this.mic;
+      metrics.audioFrames.inc();
+      const missing = stats.missingBefore(frame.sequence);
+      if (missing > 0) metrics.audioFramesMissing.inc(missing);
+      metrics.audioFrameLag.observe(stats.lagMs(chunk.timestampMs, performance.now()) / 1000);
+    }
     this.mic.samples += frame.pcm.length;
     this.hooks.onAudio(this, chunk);
   }

@@ -34,6 +34,11 @@ export class HubMetrics implements EngineMetrics {
     labelNames: ['satellite'] as const,
     registers: [this.registry],
   });
+  readonly standDowns = new Counter({
+    name: 'jarvis_stand_downs_total',
+    help: 'Wake-ups dropped because another satellite heard the same words better',
+    registers: [this.registry],
+  });
   readonly sessions = new Counter({
     name: 'jarvis_sessions_total',
     help: 'Sessions ended, by outcome',
@@ -44,6 +49,26 @@ export class HubMetrics implements EngineMetrics {
     name: 'jarvis_errors_total',
     help: 'Errors by stage and code',
     labelNames: ['stage', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  /** Microphone transport (gateway/stream-stats.ts): no labels, so per-frame cost stays tiny. */
+  readonly audioFrames = new Counter({
+    name: 'jarvis_audio_frames_total',
+    help: 'Microphone audio frames received from satellites',
+    registers: [this.registry],
+  });
+  readonly audioFramesMissing = new Counter({
+    name: 'jarvis_audio_frames_missing_total',
+    help: 'Microphone audio frames missing from their stream (sequence jumps)',
+    registers: [this.registry],
+  });
+  readonly audioFrameLag = new Histogram({
+    name: 'jarvis_audio_frame_lag_seconds',
+    help: "How late each microphone frame arrives compared with its stream's least-delayed frame",
+    buckets: [
+      0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.25, 0.5,
+    ],
     registers: [this.registry],
   });
 
@@ -70,6 +95,18 @@ export class HubMetrics implements EngineMetrics {
     name: 'jarvis_engine_fallbacks_total',
     help: 'Work handed from a failed engine to the next one',
     labelNames: ['kind', 'from', 'to'] as const,
+    registers: [this.registry],
+  });
+
+  /** Session records waiting for the database (written behind while it is down). */
+  readonly recordsPending = new Gauge({
+    name: 'jarvis_session_records_pending',
+    help: 'Session records kept for a database that is unreachable, written once it returns',
+    registers: [this.registry],
+  });
+  readonly recordsDropped = new Counter({
+    name: 'jarvis_session_records_dropped_total',
+    help: 'Session records given up: over the pending bound, or refused by the database',
     registers: [this.registry],
   });
 

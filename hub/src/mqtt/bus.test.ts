@@ -1,7 +1,11 @@
 import mqtt from 'mqtt';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMosquitto, type RunningServer } from '../../../tests/support/servers.js';
+import {
+  startMosquitto,
+  startRestartableMosquitto,
+  type RunningServer,
+} from '../../../tests/support/servers.js';
 import {
   configUsers,
   connectExternalBroker,
@@ -150,4 +154,34 @@ describe('external broker (real Mosquitto)', () => {
       }),
     ).rejects.toMatchObject({ code: 'action-failed' });
   });
+});
+
+describe('external broker outage', () => {
+  it('fails-a-publish-at-once-while-down-and-resubscribes-after-a-restart', async () => {
+    const broker = await startRestartableMosquitto(user);
+    const bus = await connectExternalBroker({ url: broker.url, ...user, clientId: 'hub-o', log });
+    try {
+      const states: string[] = [];
+      await bus.subscribe('home/hall/lamp/state', (_t, p) => states.push(p.toString()));
+      await broker.pause();
+      while (bus.connected()) await new Promise((r) => setTimeout(r, 20));
+      const t0 = Date.now();
+      await expect(bus.publish('home/hall/lamp/set', 'ON')).rejects.toMatchObject({
+        code: 'action-failed',
+        retryable: true,
+      });
+      expect(Date.now() - t0).toBeLessThan(100);
+      await broker.resume();
+      while (!bus.connected()) await new Promise((r) => setTimeout(r, 50));
+      const device = await mqtt.connectAsync(broker.url, user);
+      // Retained: delivered whether the hub's SUBSCRIBE lands before or after it.
+      await device.publishAsync('home/hall/lamp/state', 'OFF', { qos: 1, retain: true });
+      while (states.length === 0) await new Promise((r) => setTimeout(r, 20));
+      expect(states).toEqual(['OFF']);
+      await device.endAsync();
+    } finally {
+      await bus.close();
+      await broker.stop();
+    }
+  }, 30_000);
 });

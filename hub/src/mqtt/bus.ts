@@ -247,7 +247,10 @@ export async function connectExternalBroker(options: {
   password: string;
   clientId: string;
   log: Logger;
+  /** Longest wait for the broker's PUBACK before a publish counts as failed (3 s). */
+  publishTimeoutMs?: number;
 }): Promise<MqttBus> {
+  const publishTimeoutMs = options.publishTimeoutMs ?? 3000;
   const mqtt = await import('mqtt');
   const client = mqtt.connect(options.url, {
     username: options.username,
@@ -261,6 +264,8 @@ export async function connectExternalBroker(options: {
     for (const h of handlers) if (topicMatches(h.filter, topic)) h.handler(topic, payload);
   });
   client.on('error', (err) => options.log.warn({ err: err.message }, 'mqtt client error'));
+  client.on('offline', () => options.log.warn('mqtt broker connection lost: reconnecting'));
+  client.on('reconnect', () => options.log.debug('mqtt broker: trying to reconnect'));
   await new Promise<void>((resolve, reject) => {
     const fail = (err: Error): void => {
       client.end(true);
@@ -279,10 +284,28 @@ export async function connectExternalBroker(options: {
   return {
     kind: 'external',
     publish: async (topic, payload, o = {}) => {
-      await client.publishAsync(topic, payload, { qos: o.qos ?? 1, retain: o.retain ?? false });
+      // Offline, mqtt.js would queue the message and resolve whenever the broker returns: the
+      // speaker would wait, then a light would switch minutes later. Fail now instead.
+      if (!client.connected) throw new AppError('action-failed', 'MQTT broker not connected', true);
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          client.publishAsync(topic, payload, { qos: o.qos ?? 1, retain: o.retain ?? false }),
+          new Promise<never>((_resolve, reject) => {
+            timer = setTimeout(
+              () => reject(new AppError('action-failed', 'MQTT broker did not acknowledge', true)),
+              publishTimeoutMs,
+            );
+          }),
+        ]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
     subscribe: async (filter, handler) => {
       handlers.push({ filter, handler });
+      // mqtt.js subscribes again after each reconnect (resubscribe), so a restarted broker
+      // (which forgot the session) delivers device states again.
       await client.subscribeAsync(filter, { qos: 1 });
     },
     connected: () => client.connected,

@@ -39,6 +39,10 @@ export interface SessionDeps {
   readonly log: Logger;
   readonly noSpeechTimeoutMs: number;
   readonly maxUtteranceMs: number;
+  /** After a question, how long the satellite listens on without the wake word (0: never). */
+  readonly followUpMs?: number;
+  /** The command each satellite's last question was about, for the answer that follows. */
+  readonly questions?: Map<string, string>;
   readonly endpointing: EndpointPolicy;
   /** Remember/recall; absent, such requests go to the language model (or get an apology). */
   readonly memory?: MemoryService | undefined;
@@ -72,6 +76,8 @@ export interface SessionStart {
   readonly satellite: SatelliteRecord;
   readonly wake: { readonly name: string; readonly score: number };
   readonly io: SessionIo;
+  /** Opened without a wake word, to hear the answer to the previous session's question. */
+  readonly followUp?: boolean;
 }
 
 /**
@@ -92,6 +98,9 @@ export class VoiceSession {
   private preRollMs = 0;
   private readonly endpointer: Endpoint;
   private onFirstSpeech: () => void = () => undefined;
+  private cancelCode: string | undefined;
+  /** The reply asked a question: the satellite listens on for the answer. */
+  private asked = false;
   private utteranceEnded = false;
   private resolveEndpoint!: (
     reason: 'speech-end' | 'audio-stop' | 'no-speech' | 'too-long',
@@ -154,9 +163,11 @@ export class VoiceSession {
     this.endUtterance('audio-stop');
   }
 
-  cancel(reason: string): void {
+  /** Stops every stage; `code` is recorded (e.g. `stood-down` when another satellite answers). */
+  cancel(reason: string, code?: string): void {
     if (this.abort.signal.aborted) return;
     this.log.info({ reason }, 'session cancelled');
+    this.cancelCode = code;
     this.abort.abort(new AppError('internal', `cancelled: ${reason}`));
     this.endUtterance('audio-stop');
   }
@@ -199,9 +210,15 @@ export class VoiceSession {
       onFallback: (f) => fallbacks.push(f),
     };
     let outcome: SessionOutcome = 'error';
-    const noSpeech = setTimeout(() => {
-      if (!this.endpointer.speechStarted) this.endUtterance('no-speech');
-    }, this.deps.noSpeechTimeoutMs);
+    const followUpMs = this.deps.followUpMs ?? 0;
+    const question = this.deps.questions?.get(satellite.id);
+    this.deps.questions?.delete(satellite.id);
+    const noSpeech = setTimeout(
+      () => {
+        if (!this.endpointer.speechStarted) this.endUtterance('no-speech');
+      },
+      this.start.followUp && followUpMs > 0 ? followUpMs : this.deps.noSpeechTimeoutMs,
+    );
     let tooLong: NodeJS.Timeout | undefined;
     try {
       io.send({ type: 'listening', sessionId: this.id, active: true });
@@ -231,7 +248,12 @@ export class VoiceSession {
         outcome = 'no-speech';
         return record;
       }
-      const match = this.deps.matcher.match(final.text);
+      // An answer to "which light?" makes sense with the question's command before it.
+      const match =
+        this.deps.matcher.match(final.text) ??
+        (this.start.followUp && question
+          ? this.deps.matcher.match(`${question} ${final.text}`)
+          : undefined);
       const result = handleIntent(match, {
         devices: this.deps.devices,
         satelliteRoom: satellite.room,
@@ -256,6 +278,7 @@ export class VoiceSession {
         record.reply = spoken.text;
         record.engines.tts = spoken.engine;
         this.deps.lastReplies?.set(satellite.id, spoken.text);
+        this.askedIf(spoken.text, final.text);
         outcome =
           record.outcome === 'error' ? 'error' : free.via === 'none' ? 'not-understood' : 'ok';
         return record;
@@ -271,12 +294,15 @@ export class VoiceSession {
       record.reply = spoken.text;
       record.engines.tts = spoken.engine;
       this.deps.lastReplies?.set(satellite.id, spoken.text);
+      this.askedIf(spoken.text, final.text);
       outcome = record.outcome === 'error' ? 'error' : result.outcome;
       return record;
     } catch (err) {
       const e = toAppError(err);
-      if (this.abort.signal.aborted) outcome = 'cancelled';
-      else {
+      if (this.abort.signal.aborted) {
+        outcome = 'cancelled';
+        if (this.cancelCode) record.errorCode = this.cancelCode;
+      } else {
         record.errorCode = e.code;
         this.deps.metrics.error('session', e.code);
         this.log.error({ code: e.code, err: e.message }, 'session failed');
@@ -293,9 +319,22 @@ export class VoiceSession {
       record.timings = this.finishTimings();
       if (fallbacks.length > 0) record.engines.fallbacks = fallbacks;
       this.deps.metrics.sessions.inc({ outcome });
-      io.send({ type: 'session-end', sessionId: this.id, outcome });
+      const listenOn = this.asked && outcome !== 'cancelled' && followUpMs > 0;
+      io.send({
+        type: 'session-end',
+        sessionId: this.id,
+        outcome,
+        ...(listenOn ? { followUpMs } : {}),
+      });
       this.log.info({ outcome, timings: record.timings }, 'session ended');
     }
+  }
+
+  /** A reply that ends in a question opens the way for an answer without the wake word. */
+  private askedIf(reply: string, transcript: string): void {
+    if (!/[?？]\s*$/.test(reply) || (this.deps.followUpMs ?? 0) <= 0) return;
+    this.asked = true;
+    this.deps.questions?.set(this.start.satellite.id, transcript);
   }
 
   private async runVad(ctx: {

@@ -51,7 +51,9 @@ async function openPglite(dataDir: string): Promise<Db> {
 
 async function openPostgres(url: string): Promise<Db> {
   const { default: pg } = await import('pg');
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // A server that stops answering (not refusing) fails a query within seconds rather than
+  // holding the voice path; a restarted server is reached again by the next new connection.
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 });
   try {
     await pool.query('SELECT 1');
   } catch (err) {

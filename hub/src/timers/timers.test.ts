@@ -120,6 +120,25 @@ describe('timers', () => {
     after.close();
   });
 
+  it('two-replicas-on-one-database-ring-a-timer-once-and-pick-up-each-others', async () => {
+    const a = new TimerService(db, ring, log);
+    const b = new TimerService(db, ring, log);
+    await b.start(50); // b looks for timers set elsewhere every 50 ms
+    await a.set('kitchen', 300);
+    await sleep(600);
+    expect(rung.map((r) => r.satelliteId)).toEqual(['kitchen']);
+    // One that a replica could not ring is handed back for the next try.
+    online = false;
+    await a.set('bedroom', 50);
+    await sleep(300);
+    expect((await b.pending()).map((t) => t.satelliteId)).toEqual(['bedroom']);
+    online = true;
+    await Promise.all([a.satelliteOnline('bedroom'), b.satelliteOnline('bedroom')]);
+    expect(rung.map((r) => r.satelliteId)).toEqual(['kitchen', 'bedroom']);
+    a.close();
+    b.close();
+  });
+
   it('refuses-a-timer-longer-than-a-day', async () => {
     const timers = new TimerService(db, ring, log);
     expect(await timers.handle({ kind: 'set', durationMs: 25 * 3_600_000 }, 'kitchen')).toMatch(

@@ -77,13 +77,15 @@ export const MAX_TIMER_MS = 24 * 3_600_000;
 /**
  * Timers on the hub: stored in the database, scheduled in memory, rung on the satellite that set
  * them. A timer whose satellite is offline when it ends rings when the satellite comes back; a
- * hub restart reloads every pending timer.
+ * hub restart reloads every pending timer. Replicas sharing the database each schedule what they
+ * know of and claim a timer in the database before ringing it, so it rings once.
  */
 export class TimerService {
   private readonly scheduled = new Map<string, NodeJS.Timeout>();
   /** Timers being rung now: the scheduled ring and a reconnect must not both say it. */
   private readonly ringing = new Set<string>();
   private closed = false;
+  private rescan: NodeJS.Timeout | undefined;
   /** Told after a timer was set, cancelled or rang (the dashboard's live feed). */
   onChange: () => void = () => undefined;
 
@@ -95,9 +97,20 @@ export class TimerService {
     private readonly language: Language = 'en',
   ) {}
 
-  /** Schedules every pending timer (after a restart). */
-  async start(): Promise<void> {
-    for (const t of await this.pending()) this.schedule(t);
+  /**
+   * Schedules every pending timer (after a restart). With several replicas, `rescanMs` also
+   * picks up, that often, timers set on another replica: should that one stop, its timers still
+   * ring here (which replica rings one is settled in fire()).
+   */
+  async start(rescanMs?: number): Promise<void> {
+    await this.scheduleUnknown();
+    if (rescanMs === undefined || this.closed) return;
+    this.rescan = setInterval(() => {
+      this.scheduleUnknown().catch((err: unknown) =>
+        this.log.warn({ err: (err as Error).message }, 'could not look for new timers'),
+      );
+    }, rescanMs);
+    this.rescan.unref();
   }
 
   /** Acts on a spoken timer request from `satelliteId`; returns the reply to speak. */
@@ -175,8 +188,14 @@ export class TimerService {
 
   close(): void {
     this.closed = true;
+    clearInterval(this.rescan);
     for (const t of this.scheduled.values()) clearTimeout(t);
     this.scheduled.clear();
+  }
+
+  private async scheduleUnknown(): Promise<void> {
+    for (const t of await this.pending())
+      if (!this.scheduled.has(t.id) && !this.ringing.has(t.id)) this.schedule(t);
   }
 
   private schedule(timer: Timer): void {
@@ -195,11 +214,26 @@ export class TimerService {
     this.ringing.add(timer.id);
     const text = SAY[this.language].done(timer);
     try {
-      if (!(await this.ring(timer, text))) {
+      // Claimed in the database first: of several replicas that all scheduled it (or a ring and
+      // a reconnect here), exactly one rings it; a cancelled one is not claimed.
+      const claimed = await this.db.query<{ id: string }>(
+        `UPDATE timers SET rang_at = now()
+         WHERE id = $1 AND rang_at IS NULL AND cancelled_at IS NULL RETURNING id`,
+        [timer.id],
+      );
+      if (claimed.length === 0) return;
+      let rang = false;
+      try {
+        rang = await this.ring(timer, text);
+      } finally {
+        // Not heard: handed back, to ring when its satellite comes back (satelliteOnline).
+        if (!rang)
+          await this.db.query('UPDATE timers SET rang_at = NULL WHERE id = $1', [timer.id]);
+      }
+      if (!rang) {
         this.log.info({ timerId: timer.id }, 'timer ended while its satellite is away');
         return;
       }
-      await this.db.query('UPDATE timers SET rang_at = now() WHERE id = $1', [timer.id]);
       this.onChange();
       this.log.info({ timerId: timer.id, satelliteId: timer.satelliteId }, 'timer rang');
     } catch (err) {

@@ -22,6 +22,14 @@ const HELLO = {
 const UP: UpEvent[] = [
   HELLO,
   { type: 'wake', name: 'hey_jarvis', score: 0.97, timeMs: 1_764_000_000_000 },
+  {
+    type: 'wake',
+    name: 'follow-up',
+    score: 1,
+    timeMs: 1_764_000_000_000,
+    energyDb: -23.5,
+    followUp: true,
+  },
   { type: 'cancel', sessionId: sid },
   { type: 'cancel' },
   { type: 'audio-start', stream: 1, kind: 'mic', rate: 16000, width: 2, channels: 1 },
@@ -56,6 +64,9 @@ const DOWN: DownEvent[] = [
   { type: 'audio-stop', stream: 2 },
   { type: 'tts-stop', sessionId: sid, stream: 2 },
   { type: 'session-end', sessionId: sid, outcome: 'not-understood' },
+  { type: 'session-end', sessionId: sid, outcome: 'not-understood', followUpMs: 6000 },
+  { type: 'stand-down', reason: 'another-satellite' },
+  { type: 'stand-down', reason: 'another-satellite', sessionId: sid },
   { type: 'error', code: 'stt-failed', message: 'no engine', retryable: true, sessionId: sid },
   { type: 'ping', id: 7, timeMs: 1_764_000_000_000 },
   { type: 'pong', id: 7, timeMs: 1_764_000_000_001 },
@@ -176,6 +187,10 @@ describe('event codec: rejections, in the order they are checked', () => {
   it.each([
     ['missing field', '{"type":"wake","name":"hey_jarvis","score":0.5}'],
     ['number out of range', '{"type":"wake","name":"hey_jarvis","score":1.5,"timeMs":1}'],
+    [
+      'wake louder than full scale',
+      '{"type":"wake","name":"w","score":0.5,"timeMs":1,"energyDb":3}',
+    ],
     ['negative timestamp', '{"type":"wake","name":"w","score":0.5,"timeMs":-1}'],
     ['string for a number', '{"type":"audio-stop","stream":"1"}'],
     ['fraction for an integer', '{"type":"audio-stop","stream":1.5}'],

@@ -6,7 +6,7 @@ import { Config, Mute, SetVolume } from './control.js';
 import { Intent, Reply, SessionEnd } from './intent.js';
 import { ErrorEvent, Hello, Ping, Pong, Welcome } from './session.js';
 import { TtsStart, TtsStop } from './tts.js';
-import { Cancel, Wake } from './wake.js';
+import { Cancel, StandDown, Wake } from './wake.js';
 
 export * from './announce.js';
 export * from './audio.js';
@@ -39,6 +39,7 @@ export const EVENTS = {
   mute: { schema: Mute, up: false, down: true },
   config: { schema: Config, up: false, down: true },
   announce: { schema: Announce, up: false, down: true },
+  'stand-down': { schema: StandDown, up: false, down: true },
 } as const satisfies Record<string, { schema: TSchema; up: boolean; down: boolean }>;
 
 export type EventType = keyof typeof EVENTS;
@@ -73,6 +74,7 @@ export const DownEventSchema = Type.Union([
   Mute,
   Config,
   Announce,
+  StandDown,
 ]);
 
 export type UpEvent = Static<typeof UpEventSchema>;

@@ -47,6 +47,11 @@ export const SessionEnd = Type.Object(
     type: Type.Literal('session-end'),
     sessionId: SessionId,
     outcome: Type.Union(SESSION_OUTCOMES.map((o) => Type.Literal(o))),
+    /**
+     * The reply was a question: once it has played, listen again without the wake word for
+     * this long (continued conversation).
+     */
+    followUpMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 60_000 })),
   },
   strict,
 );
