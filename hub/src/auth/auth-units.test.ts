@@ -166,11 +166,13 @@ describe('production secrets', () => {
       databaseUrl: 'postgres://jarvis:short@db:5432/jarvis',
       mqtt: { url: 'mqtt://broker:1883', username: 'hub', password: 'mqttpw' },
       rateLimit: { redisUrl: 'redis://redis:6379' },
+      cluster: { redisUrl: 'redis://:short@redis:6379' },
     });
     expect(weakSecrets(weakConfig)).toEqual([
       expect.stringMatching(/external MQTT broker's password \(JARVIS_MQTT_PASSWORD\)/),
       expect.stringMatching(/PostgreSQL password in DATABASE_URL/),
       expect.stringMatching(/Redis password in JARVIS_REDIS_URL/),
+      expect.stringMatching(/cluster Redis password in JARVIS_CLUSTER_REDIS_URL/),
     ]);
     expect(() => refuseWeakSecrets(weakConfig, { NODE_ENV: 'production' })).toThrow(
       /production mode: .*MQTT.*; .*PostgreSQL.*; .*Redis/,
@@ -180,6 +182,7 @@ describe('production secrets', () => {
       databaseUrl: `postgres://jarvis:${encodeURIComponent('a long %database pass')}@db/jarvis`,
       mqtt: { url: 'mqtt://broker:1883', username: 'hub', password: 'a long mqtt password' },
       rateLimit: { redisUrl: 'redis://:a-long-redis-password@redis:6379' },
+      cluster: { redisUrl: 'redis://:a-long-redis-password@redis:6379' },
     });
     expect(weakSecrets(strong)).toEqual([]);
   });

@@ -19,6 +19,7 @@ export function weakSecrets(config: HubConfig): string[] {
   for (const [name, url, envName] of [
     ['PostgreSQL', config.databaseUrl, 'DATABASE_URL'],
     ['Redis', config.rateLimit.redisUrl, 'JARVIS_REDIS_URL'],
+    ['cluster Redis', config.cluster.redisUrl, 'JARVIS_CLUSTER_REDIS_URL'],
   ] as const) {
     if (!url) continue;
     let password = '';

@@ -4,7 +4,8 @@ export class Backoff {
 
   constructor(
     private readonly baseMs = 500,
-    private readonly maxMs = 30_000,
+    /** 10 s at most: after a hub restart every satellite is back within seconds. */
+    private readonly maxMs = 10_000,
     private readonly random: () => number = Math.random,
   ) {}
 
