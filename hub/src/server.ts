@@ -32,7 +32,13 @@ import { startSpeechServices } from './api/speech-services.js';
 import { createEngines, wakeEngineFactory, type Engines } from './engines/registry.js';
 import { AppError } from './errors.js';
 import { WakeArbiter } from './gateway/arbiter.js';
-import { CLOSE, SatelliteConnection, type ConnectionHooks } from './gateway/connection.js';
+import {
+  CLOSE,
+  SatelliteConnection,
+  webSocketTransport,
+  type ConnectionHooks,
+} from './gateway/connection.js';
+import { startMqttGateway } from './gateway/mqtt-gateway.js';
 import { IntentMatcher, loadTemplates } from './intents/intents.js';
 import { HubMetrics } from './metrics/metrics.js';
 import { TOPIC_PREFIX } from '@jarvis/protocol';
@@ -487,6 +493,9 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       if (session) session.endAudio();
       else hubWake.endSegment(conn.connectionId);
     },
+    onAudioGap(conn, frames) {
+      sessionOf(conn)?.countLostFrames(frames);
+    },
     onCancel(conn) {
       sessionOf(conn)?.cancel('satellite asked');
       // Detached at once: a barge-in's wake-up follows right behind the cancel.
@@ -502,6 +511,14 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       void hubWake.forget(conn.connectionId);
     },
   };
+  // Satellites on the broker: the same connections and hooks as the WebSocket route's.
+  const mqttGateway = await startMqttGateway({
+    bus,
+    hooks,
+    lookup: (id) => satellites.get(id),
+    log: log.child({ component: 'mqtt-gateway' }),
+    onRefused: (_id, code) => metrics.error('gateway', code),
+  });
 
   const app = Fastify({
     // HTTPS serves the same requests and responses: one server type for the routes' typings.
@@ -534,6 +551,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       ),
     mqtt: () => Promise.resolve(bus.connected()),
     ...(rates.connected ? { redis: () => Promise.resolve(rates.connected?.() ?? false) } : {}),
+    ...(cluster ? { cluster: () => Promise.resolve(cluster.connected()) } : {}),
   });
   // By the matched route, not the raw URL ("/%761/…" routes to /v1/…); unknown paths count too.
   const unlimited = new Set(['/health', '/ready', '/metrics']);
@@ -600,7 +618,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       const satellite = (
         req as unknown as { satellite: Awaited<ReturnType<SatelliteTokenVerifier['verify']>> }
       ).satellite;
-      new SatelliteConnection(satellite, socket, hooks);
+      new SatelliteConnection(satellite, webSocketTransport(socket, log), hooks);
     },
   );
 
@@ -702,8 +720,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     void (async () => {
       // One read for all: a query per online satellite held the event loop (PGlite runs on it)
       // for ~100-200 ms every check with 200 satellites, delaying every audio frame behind it.
-      const revoked = online.size === 0 ? [] : await satellites.list().catch(() => []);
-      for (const record of revoked) {
+      const records = online.size === 0 ? [] : await satellites.list().catch(() => []);
+      for (const record of records) {
         const conn = record.revokedAt ? online.get(record.id) : undefined;
         if (conn) {
           conn.close(CLOSE.revoked, 'revoked');
@@ -759,6 +777,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       await hubWake.close();
       await memory?.close();
       await llm?.close();
+      mqttGateway.close();
       await app.close();
       await rates.close();
       await Promise.allSettled([engines.stt.close(), engines.tts.close(), engines.vad.close()]);

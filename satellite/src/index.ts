@@ -1,5 +1,7 @@
 export { Satellite, type SatelliteOptions } from './satellite.js';
 export { HubLink, type HubLinkOptions } from './link/hub-link.js';
+export { MqttLink, type MqttLinkOptions } from './link/mqtt-link.js';
+export type { SatelliteLink, SatelliteLinkEvents } from './link/link.js';
 export { TokenSigner } from './link/token.js';
 export { Backoff } from './link/backoff.js';
 export { createOpenWakeWord } from './wake/openwakeword.js';

@@ -5,12 +5,12 @@ import { EchoGate, type EchoGateOptions } from './audio/echo-gate.js';
 import type { AudioSink } from './audio/sinks.js';
 import { errorTone } from './audio/tones.js';
 import type { Leds } from './gpio/leds.js';
-import type { HubLink } from './link/hub-link.js';
+import type { SatelliteLink } from './link/link.js';
 import type { WakeEngine } from '@jarvis/protocol';
 import { SpeechGate, type SpeechGateOptions } from './wake/speech-gate.js';
 
 export interface SatelliteOptions {
-  readonly link: HubLink;
+  readonly link: SatelliteLink;
   readonly source: AsyncIterable<AudioChunk>;
   readonly sink: AudioSink;
   /** The wake word engine, or 'hub': stream speech-gated audio and let the hub listen. */

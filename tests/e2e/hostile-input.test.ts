@@ -232,4 +232,44 @@ describe('hostile input at the satellite gateway', () => {
     expect(await closed).toBe(1008);
     await bystanderStillServed();
   });
+
+  /** `count` mic frames of 20 ms, all at once, on an open mic stream. */
+  function burst(ws: WebSocket, count: number): void {
+    ws.send(
+      encodeEvent({
+        type: 'audio-start',
+        stream: 9,
+        kind: 'mic',
+        rate: 16000,
+        width: 2,
+        channels: 1,
+      }),
+    );
+    for (let i = 0; i < count; i++)
+      ws.send(
+        encodeAudioFrame({
+          kind: 'mic',
+          stream: 9,
+          sequence: i,
+          timestampMs: i * 20,
+          pcm: new Int16Array(320),
+        }),
+      );
+  }
+
+  it('takes-a-backlog-of-audio-after-a-stall-but-closes-an-audio-flood', async () => {
+    // 12 s of audio at once, as after the hub stalled: still within real time plus slack.
+    const backlog = await connect(await kitchen.signer.sign(), 'kitchen');
+    burst(backlog, 600);
+    const pong = nextEvent(backlog);
+    backlog.send(encodeEvent({ type: 'ping', id: 7, timeMs: Date.now() }));
+    expect(await pong).toMatchObject({ type: 'pong', id: 7 });
+    backlog.close();
+    // Far more than any backlog: a flood.
+    const flood = await connect(await kitchen.signer.sign(), 'kitchen');
+    const closed = new Promise<number>((resolve) => flood.once('close', (code) => resolve(code)));
+    burst(flood, 3000);
+    expect(await closed).toBe(1008);
+    await bystanderStillServed();
+  });
 });

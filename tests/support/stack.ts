@@ -9,14 +9,17 @@ import type { AudioChunk, DownEvent, WavAudio } from '@jarvis/protocol';
 import type { Backoff } from '@jarvis/satellite';
 import {
   HubLink,
+  MqttLink,
   Satellite,
   TokenSigner,
   createOpenWakeWord,
   logLeds,
   wavSource,
   type AudioSink,
+  type SatelliteLink,
   type WakeEngine,
 } from '@jarvis/satellite';
+import { startSatelliteMosquitto } from './satellite-mosquitto.js';
 import { SimulatedLight } from './sim-light.js';
 
 export const LIGHT = {
@@ -52,7 +55,14 @@ export interface Stack {
   enroll(
     id: string,
     room: string,
-  ): Promise<{ id: string; signer: TokenSigner; privateKeyPem: string; publicKeyPem: string }>;
+  ): Promise<{
+    id: string;
+    signer: TokenSigner;
+    privateKeyPem: string;
+    publicKeyPem: string;
+    /** Its password on the stack's Mosquitto, when JARVIS_TEST_BROKER=mosquitto. */
+    mqttPassword?: string;
+  }>;
   close(): Promise<void>;
 }
 
@@ -80,13 +90,20 @@ export async function startStack(
   const dir = await mkdtemp(join(tmpdir(), 'jarvis-stack-'));
   const log = pino({ level: options.logLevel ?? 'silent' });
   const mqttUser = { username: 'sim-light', password: randomBytes(18).toString('base64url') };
+  // JARVIS_TEST_BROKER=mosquitto: the hub on a real Mosquitto with satellite ACLs instead of
+  // its embedded broker (for suites that do not choose their broker themselves).
+  const hubUser = { username: 'jarvis-hub', password: randomBytes(18).toString('base64url') };
+  const mosquitto =
+    process.env['JARVIS_TEST_BROKER'] === 'mosquitto' && options.config?.['mqtt'] === undefined
+      ? await startSatelliteMosquitto(hubUser)
+      : undefined;
   const config = parseConfig({
     host: '127.0.0.1',
     port: options.port ?? 0,
     logLevel: options.logLevel ?? 'silent',
     dataDir: options.dataDir ?? 'memory://',
     ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
-    mqtt: { port: 0, users: [mqttUser] },
+    mqtt: mosquitto ? { url: mosquitto.url, ...hubUser } : { port: 0, users: [mqttUser] },
     devices: DEMO_DEVICES,
     timeZone: 'UTC',
     ...options.config,
@@ -124,16 +141,20 @@ export async function startStack(
     async enroll(id, room) {
       const { privateKeyPem, publicKeyPem } = await generateSatelliteKeys();
       await hub.satellites.enroll({ id, name: `${room} satellite`, room, publicKey: publicKeyPem });
+      const mqttPassword = mosquitto ? randomBytes(18).toString('base64url') : undefined;
+      if (mosquitto && mqttPassword) await mosquitto.addSatellite(id, mqttPassword);
       return {
         id,
         signer: await TokenSigner.fromPem(privateKeyPem, id, config.hubId),
         privateKeyPem,
         publicKeyPem,
+        ...(mqttPassword ? { mqttPassword } : {}),
       };
     },
     async close() {
       await light.close();
       await hub.close();
+      await mosquitto?.stop();
       await rm(dir, { recursive: true, force: true });
     },
   };
@@ -162,6 +183,47 @@ export function linkFor(
     log: stack.log,
     ...(backoff ? { backoff } : {}),
   });
+}
+
+/** Which way a test satellite reaches the hub: its WebSocket, or MQTT on the stack's broker. */
+export type LinkKind = 'websocket' | 'mqtt';
+
+/**
+ * A satellite's MQTT link to the stack's broker, as a real satellite would open it: username =
+ * its id, password = a fresh token per connection, or `mqttPassword` for an external broker.
+ */
+export function mqttLinkFor(
+  stack: Stack,
+  satellite: { id: string; signer: TokenSigner; mqttPassword?: string },
+  backoff?: Backoff,
+  options: { wakeOnHub?: boolean; keepaliveS?: number } = {},
+): MqttLink {
+  return new MqttLink({
+    url: stack.mqtt.url,
+    signer: satellite.signer,
+    ...(satellite.mqttPassword === undefined ? {} : { password: satellite.mqttPassword }),
+    hello: {
+      satelliteId: satellite.id,
+      capabilities: {
+        wakeWords: ['hey_jarvis'],
+        audioIn: { rate: 16000, width: 2, channels: 1 },
+        audioOut: true,
+        leds: false,
+        ...(options.wakeOnHub ? { wakeOnHub: true } : {}),
+      },
+    },
+    log: stack.log,
+    ...(backoff ? { backoff } : {}),
+    ...(options.keepaliveS === undefined ? {} : { keepaliveS: options.keepaliveS }),
+  });
+}
+
+/**
+ * The link runExchange uses when not told: `JARVIS_TEST_LINK=mqtt` runs the unchanged
+ * end-to-end suites with their satellites on MQTT.
+ */
+export function defaultLink(): LinkKind {
+  return process.env['JARVIS_TEST_LINK'] === 'mqtt' ? 'mqtt' : 'websocket';
 }
 
 /** Collects reply audio in memory. */
@@ -199,7 +261,7 @@ export interface Exchange {
  */
 export async function runExchange(
   stack: Stack,
-  satellite: { id: string; signer: TokenSigner },
+  satellite: { id: string; signer: TokenSigner; mqttPassword?: string },
   audio: WavAudio,
   options: {
     realtime?: boolean;
@@ -207,11 +269,16 @@ export async function runExchange(
     wake?: WakeEngine | 'hub';
     sink?: AudioSink;
     preRollMs?: number;
+    /** WebSocket or MQTT on the stack's broker; by default {@link defaultLink}. */
+    link?: LinkKind;
   } = {},
 ): Promise<Exchange> {
   const sink = options.sink ?? new MemorySink();
   const wake = options.wake ?? (await createOpenWakeWord({}));
-  const link = linkFor(stack, satellite, undefined, { wakeOnHub: wake === 'hub' });
+  const link: SatelliteLink =
+    (options.link ?? defaultLink()) === 'mqtt'
+      ? mqttLinkFor(stack, satellite, undefined, { wakeOnHub: wake === 'hub' })
+      : linkFor(stack, satellite, undefined, { wakeOnHub: wake === 'hub' });
   const ready = new Promise<void>((resolve) => link.once('ready', () => resolve()));
   link.start();
   await ready;

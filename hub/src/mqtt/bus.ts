@@ -162,9 +162,11 @@ export async function startEmbeddedBroker(options: {
     const identity = identities.get(client);
     if (identity) clients.get(identity.name)?.delete(client);
   });
+  // No Nagle: a satellite's events and audio frames are small and each one is urgent (with it,
+  // an event behind an unacknowledged one waited for the peer's delayed ACK, ~40 ms).
   const server: Server = options.tls
-    ? createTlsServer(options.tls, (socket) => broker.handle(socket))
-    : createServer((socket) => broker.handle(socket));
+    ? createTlsServer(options.tls, (socket) => broker.handle(socket.setNoDelay(true)))
+    : createServer((socket) => broker.handle(socket.setNoDelay(true)));
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) =>
       reject(new AppError('internal', `mqtt listener: ${err.message}`, false, { cause: err })),
@@ -266,6 +268,10 @@ export async function connectExternalBroker(options: {
   client.on('error', (err) => options.log.warn({ err: err.message }, 'mqtt client error'));
   client.on('offline', () => options.log.warn('mqtt broker connection lost: reconnecting'));
   client.on('reconnect', () => options.log.debug('mqtt broker: trying to reconnect'));
+  // No Nagle on the hub's own link either: replies and reply audio to MQTT satellites.
+  client.on('connect', () =>
+    (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true),
+  );
   await new Promise<void>((resolve, reject) => {
     const fail = (err: Error): void => {
       client.end(true);

@@ -99,6 +99,7 @@ export class VoiceSession {
   private readonly endpointer: Endpoint;
   private onFirstSpeech: () => void = () => undefined;
   private cancelCode: string | undefined;
+  private lostFrames = 0;
   /** The reply asked a question: the satellite listens on for the answer. */
   private asked = false;
   private utteranceEnded = false;
@@ -158,6 +159,11 @@ export class VoiceSession {
     this.preRollMs = preRollMs;
   }
 
+  /** Microphone frames lost on the way to the hub during this session (kept in its record). */
+  countLostFrames(frames: number): void {
+    this.lostFrames += frames;
+  }
+
   /** The satellite stopped streaming. */
   endAudio(): void {
     this.endUtterance('audio-stop');
@@ -201,6 +207,7 @@ export class VoiceSession {
       errorCode: null,
       timings: {},
       engines: {},
+      audioFramesLost: 0,
     };
     const fallbacks: EngineFallback[] = [];
     const ctx: EngineContext = {
@@ -317,6 +324,7 @@ export class VoiceSession {
       record.outcome = outcome;
       record.endedAt = new Date();
       record.timings = this.finishTimings();
+      record.audioFramesLost = this.lostFrames;
       if (fallbacks.length > 0) record.engines.fallbacks = fallbacks;
       this.deps.metrics.sessions.inc({ outcome });
       const listenOn = this.asked && outcome !== 'cancelled' && followUpMs > 0;

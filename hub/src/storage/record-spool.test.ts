@@ -26,6 +26,7 @@ const record = (id: string): SessionRecord => ({
   errorCode: null,
   timings: { totalMs: 1200 },
   engines: { stt: 'pocketsphinx' },
+  audioFramesLost: 0,
 });
 
 /** A stand-in database that is up or down on demand and remembers what it stored. */

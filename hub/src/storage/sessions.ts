@@ -38,6 +38,8 @@ export interface SessionRecord {
   errorCode: string | null;
   timings: SessionTimings;
   engines: SessionEngines;
+  /** Microphone frames that never reached the hub (sequence gaps), 0 on a clean link. */
+  audioFramesLost: number;
 }
 
 interface Row {
@@ -57,6 +59,7 @@ interface Row {
   error_code: string | null;
   timings: SessionTimings;
   engines: SessionEngines;
+  audio_frames_lost: number;
 }
 
 const toRecord = (r: Row): SessionRecord => ({
@@ -76,6 +79,7 @@ const toRecord = (r: Row): SessionRecord => ({
   errorCode: r.error_code,
   timings: r.timings,
   engines: r.engines,
+  audioFramesLost: r.audio_frames_lost,
 });
 
 export class SessionStore {
@@ -85,8 +89,9 @@ export class SessionStore {
   async save(s: SessionRecord): Promise<void> {
     await this.db.query(
       `INSERT INTO sessions (id, satellite_id, started_at, ended_at, wake_word, wake_score, transcript,
-         stt_source, intent, slots, action, reply, outcome, error_code, timings, engines)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+         stt_source, intent, slots, action, reply, outcome, error_code, timings, engines,
+         audio_frames_lost)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
        ON CONFLICT (id) DO NOTHING`,
       [
         s.id,
@@ -105,6 +110,7 @@ export class SessionStore {
         s.errorCode,
         JSON.stringify(s.timings),
         JSON.stringify(s.engines),
+        s.audioFramesLost ?? 0,
       ],
     );
   }

@@ -69,6 +69,7 @@ describe.each([
       outcome: 'ok',
       errorCode: null,
       timings: { sttMs: 12, speechEndToFirstAudioMs: 450 },
+      audioFramesLost: 3,
       engines: {
         stt: 'pocketsphinx',
         tts: 'espeak-ng-wasm:en-us',
@@ -88,6 +89,7 @@ describe.each([
     expect(got?.action?.payload).toBe('ON');
     expect(got?.engines.fallbacks?.[0]).toMatchObject({ from: 'wyoming:tcp://gpu:10300' });
     expect(got?.timings.sttMs).toBe(12);
+    expect(got?.audioFramesLost).toBe(3);
     expect(got?.startedAt.toISOString()).toBe(startedAt.toISOString());
     expect(await sessions.listForSatellite('kitchen')).toHaveLength(1);
   });

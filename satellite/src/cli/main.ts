@@ -13,6 +13,8 @@ import {
 } from '../config/config.js';
 import { createLeds } from '../gpio/leds.js';
 import { HubLink } from '../link/hub-link.js';
+import type { SatelliteLink } from '../link/link.js';
+import { MqttLink, type MqttLinkOptions } from '../link/mqtt-link.js';
 import { TokenSigner } from '../link/token.js';
 import { Satellite } from '../satellite.js';
 import { createOpenWakeWord } from '../wake/openwakeword.js';
@@ -91,22 +93,31 @@ async function main(): Promise<void> {
     config.satelliteId,
     config.hubId,
   );
-  const link = new HubLink({
-    hubUrl: config.hubUrl,
-    ...(config.caFile ? { ca: await readFile(config.caFile, 'utf8') } : {}),
-    signer,
-    log,
-    hello: {
-      satelliteId: config.satelliteId,
-      capabilities: {
-        wakeWords: wakeWords(config),
-        audioIn: { rate: 16000, width: 2, channels: 1 },
-        audioOut: config.audio.output.type !== 'null',
-        leds: config.leds !== undefined && config.leds.type !== 'log',
-        ...(config.wake.engine === 'hub' ? { wakeOnHub: true } : {}),
-      },
+  const ca = config.caFile ? await readFile(config.caFile, 'utf8') : undefined;
+  const hello: MqttLinkOptions['hello'] = {
+    satelliteId: config.satelliteId,
+    capabilities: {
+      wakeWords: wakeWords(config),
+      audioIn: { rate: 16000, width: 2, channels: 1 },
+      audioOut: config.audio.output.type !== 'null',
+      leds: config.leds !== undefined && config.leds.type !== 'log',
+      ...(config.wake.engine === 'hub' ? { wakeOnHub: true } : {}),
     },
-  });
+  };
+  const mqtt = config.link === 'mqtt' ? config.mqtt : undefined;
+  const link: SatelliteLink = mqtt
+    ? new MqttLink({
+        url: mqtt.url,
+        ca,
+        signer,
+        log,
+        hello,
+        keepaliveS: mqtt.keepaliveS,
+        ...(mqtt.passwordFile
+          ? { password: (await readFile(mqtt.passwordFile, 'utf8')).trim() }
+          : {}),
+      })
+    : new HubLink({ hubUrl: config.hubUrl, ...(ca ? { ca } : {}), signer, log, hello });
   const wake = await wakeEngine(config);
   const leds = createLeds(config.leds ?? { type: 'log' }, log);
   const out = sink(config.audio.output);

@@ -32,6 +32,27 @@ describe('satellite config', () => {
     expect(c.secrets).toEqual({});
   });
 
+  it('links-over-mqtt-with-the-broker-and-an-optional-password-file', () => {
+    expect(parseSatelliteConfig(base).link).toBe('websocket');
+    const c = parseSatelliteConfig(
+      {
+        ...base,
+        link: 'mqtt',
+        mqtt: { url: 'mqtts://hub.local:8883', passwordFile: 'mqtt-password' },
+      },
+      '/etc/jarvis',
+    );
+    expect(c.mqtt).toEqual({
+      url: 'mqtts://hub.local:8883',
+      passwordFile: '/etc/jarvis/mqtt-password',
+      keepaliveS: 15,
+    });
+    expect(() => parseSatelliteConfig({ ...base, link: 'mqtt' })).toThrow(/mqtt\.url/);
+    expect(() =>
+      parseSatelliteConfig({ ...base, link: 'mqtt', mqtt: { url: 'http://x' } }),
+    ).toThrow(/\/mqtt\/url/);
+  });
+
   it('lists-every-problem', () => {
     expect(() =>
       parseSatelliteConfig({

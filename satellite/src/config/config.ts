@@ -69,8 +69,25 @@ export const SatelliteConfigSchema = Type.Object(
     hubId: Type.String({ minLength: 1, default: 'jarvis-hub' }),
     satelliteId: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }),
     privateKeyFile: Type.String({ minLength: 1 }),
-    /** The hub's CA certificate (PEM), for a wss:// hub with its own local CA. */
+    /** The hub's CA certificate (PEM), for a wss:// hub (or an mqtts:// broker) with its own local CA. */
     caFile: Type.Optional(Type.String({ minLength: 1 })),
+    /** How to reach the hub: its WebSocket (`hubUrl`), or MQTT on the broker it listens on. */
+    link: Type.Union([Type.Literal('websocket'), Type.Literal('mqtt')], { default: 'websocket' }),
+    /** With `link: "mqtt"`: the broker. */
+    mqtt: Type.Optional(
+      Type.Object(
+        {
+          url: Type.String({ pattern: '^(mqtt|mqtts)://' }),
+          /**
+           * An external broker (Mosquitto) cannot check the satellite's signed tokens: the
+           * password it was given, in a file. Without it the password is a fresh token.
+           */
+          passwordFile: Type.Optional(Type.String({ minLength: 1 })),
+          keepaliveS: Type.Integer({ minimum: 5, maximum: 300, default: 15 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     logLevel: Type.String({ default: 'info' }),
     audio: Type.Object({ input: Input, output: Output }, { additionalProperties: false }),
     wake: Type.Object(
@@ -143,6 +160,9 @@ export function parseSatelliteConfig(
       value.wake.porcupine ?? {},
     ) as Record<string, unknown>;
   const problems = [...checker.Errors(value)].map((e) => `${e.path || '/'}: ${explain(e)}`);
+  const linked = value as { link?: unknown; mqtt?: unknown };
+  if (linked.link === 'mqtt' && linked.mqtt === undefined)
+    problems.push('/mqtt: link "mqtt" needs mqtt.url (the broker the hub listens on)');
   const secrets = readSecrets(value.wake, baseDir, env, problems);
   if (problems.length > 0)
     throw new SatelliteConfigError(`invalid satellite config:\n  ${problems.join('\n  ')}`);
@@ -150,6 +170,8 @@ export function parseSatelliteConfig(
   // Not enumerable, so the key stays out of JSON.stringify and logged objects.
   Object.defineProperty(config, 'secrets', { value: Object.freeze(secrets), enumerable: false });
   config.privateKeyFile = resolve(baseDir, config.privateKeyFile);
+  if (config.mqtt?.passwordFile)
+    config.mqtt.passwordFile = resolve(baseDir, config.mqtt.passwordFile);
   if (config.audio.input.type === 'wav')
     config.audio.input.path = resolve(baseDir, config.audio.input.path);
   if (config.audio.output.type === 'wav')

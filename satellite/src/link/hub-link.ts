@@ -6,14 +6,13 @@ import {
   encodeEvent,
   PROTOCOL_VERSION,
   ProtocolError,
-  type AudioFrame,
-  type DownEvent,
   type HelloEvent,
   type UpEvent,
 } from '@jarvis/protocol';
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
 import { Backoff } from './backoff.js';
+import type { SatelliteLink, SatelliteLinkEvents } from './link.js';
 import type { TokenSigner } from './token.js';
 
 export interface HubLinkOptions {
@@ -27,20 +26,14 @@ export interface HubLinkOptions {
   readonly ca?: string | undefined;
 }
 
-export interface HubLinkEvents {
-  ready: [welcome: Extract<DownEvent, { type: 'welcome' }>];
-  event: [event: DownEvent];
-  audio: [frame: AudioFrame];
-  down: [reason: string];
-  /** The hub refused the connection (bad key, revoked): retrying will not help by itself. */
-  refused: [status: number, body: string];
-}
+/** The same events as every link's. */
+export type HubLinkEvents = SatelliteLinkEvents;
 
 /**
  * The satellite's WebSocket to the hub: a fresh token per connection, hello/welcome,
  * validated inbound frames, and reconnection with capped, jittered backoff.
  */
-export class HubLink extends EventEmitter<HubLinkEvents> {
+export class HubLink extends EventEmitter<HubLinkEvents> implements SatelliteLink {
   private ws: WebSocket | undefined;
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;

@@ -159,6 +159,31 @@ describe('pocketsphinx stt', () => {
     expect(finalOf(b).text).toBe(TEST_COMMANDS[7]);
   });
 
+  it('a-burst-beyond-four-at-once-waits-its-turn-and-all-are-heard', async () => {
+    // Four utterances hold every decoder on streams that stall; a fifth must wait for one.
+    const hold = new AbortController();
+    const pcm = clip(TEST_COMMANDS[0], 'flite');
+    async function* held(): AsyncIterable<AudioChunk> {
+      yield { pcm: pcm.subarray(0, 8000), rate: 16_000, timestampMs: 0 };
+      await sleep(60_000);
+    }
+    const holders = [0, 1, 2, 3].map((i) =>
+      collect(stt.transcribe(held(), context(hold.signal, `hold-${i}`))),
+    );
+    let fifthDone = false;
+    const fifth = collect(
+      stt.transcribe(stream(clip(TEST_COMMANDS[4], 'espeak')), context(undefined, 'fifth')),
+    ).then((events) => {
+      fifthDone = true;
+      return events;
+    });
+    await sleep(1500);
+    expect(fifthDone).toBe(false);
+    hold.abort();
+    await Promise.all(holders);
+    expect(finalOf(await fifth).text).toBe(TEST_COMMANDS[4]);
+  });
+
   it('uses-a-new-grammar-after-setGrammar', async () => {
     const other = createPocketsphinxStt({ grammar: TEST_GRAMMAR });
     try {

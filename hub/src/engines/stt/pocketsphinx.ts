@@ -31,8 +31,16 @@ const GRAMMAR = 'command';
 const GENERAL = 'general';
 /** Largest piece fed to the decoder in one synchronous call: ~2–15 ms of CPU. */
 const PIECE_SAMPLES = 3_200;
-/** Idle decoders kept per kind; more are freed when released. */
-const MAX_IDLE = 2;
+/**
+ * Idle decoders kept per kind; more are freed when released. Making one loads its language
+ * model (hundreds of ms on the event loop), so a house with several talking at once keeps them.
+ */
+const MAX_IDLE = 4;
+/**
+ * Decoders of one kind busy at once, at most: beyond, an utterance waits its turn (its audio is
+ * kept meanwhile). Memory stays bounded in a burst, and two cores decode no faster with more.
+ */
+const MAX_BUSY = 4;
 /** Command grammar; general model with all passes (text); general model, first pass (score). */
 type DecoderKind = 'grammar' | 'general' | 'scorer';
 
@@ -55,6 +63,9 @@ export class PocketsphinxStt implements SttEngine {
   private readonly grammarVersions = new Map<Decoder, number>();
   private readonly idle: Record<DecoderKind, Decoder[]> = { grammar: [], general: [], scorer: [] };
   private readonly busy = new Set<Decoder>();
+  private readonly busyOf: Record<DecoderKind, number> = { grammar: 0, general: 0, scorer: 0 };
+  /** Utterances waiting for a decoder; each looks again when one is released. */
+  private readonly waiting: (() => void)[] = [];
   private closed = false;
   private readonly hmmDir: string;
   private readonly dictPath: string;
@@ -112,7 +123,18 @@ export class PocketsphinxStt implements SttEngine {
       dec = this.idle[kind].pop() ?? this.newGeneralDecoder(kind);
     }
     this.busy.add(dec);
+    this.busyOf[kind]++;
     return dec;
+  }
+
+  /** Resolves once a decoder of `kind` may be taken (or the session ended meanwhile). */
+  private async vacancy(kind: DecoderKind, signal: AbortSignal): Promise<void> {
+    while (this.busyOf[kind] >= MAX_BUSY && !signal.aborted && !this.closed) {
+      await new Promise<void>((resolve) => {
+        this.waiting.push(resolve);
+        signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+    }
   }
 
   private newGeneralDecoder(kind: 'general' | 'scorer'): Decoder {
@@ -132,6 +154,8 @@ export class PocketsphinxStt implements SttEngine {
 
   private release(dec: Decoder, kind: DecoderKind): void {
     this.busy.delete(dec);
+    this.busyOf[kind]--;
+    for (const next of this.waiting.splice(0)) next();
     const idle = this.idle[kind];
     if (this.closed || idle.length >= MAX_IDLE) {
       this.grammarVersions.delete(dec);
@@ -143,6 +167,9 @@ export class PocketsphinxStt implements SttEngine {
 
   async *transcribe(audio: AsyncIterable<AudioChunk>, ctx: EngineContext): AsyncIterable<SttEvent> {
     const kind = this.grammar === undefined ? 'general' : 'grammar';
+    await this.vacancy(kind, ctx.signal);
+    if (kind === 'grammar') await this.vacancy('scorer', ctx.signal);
+    if (ctx.signal.aborted) return;
     const dec = this.acquire(kind);
     // With a grammar, the general model decodes the same audio alongside: its score is one of
     // the measures that judge the grammar's hypothesis.
@@ -266,6 +293,7 @@ export class PocketsphinxStt implements SttEngine {
   /** Frees every decoder; a transcription still running frees its own when it ends. */
   async close(): Promise<void> {
     this.closed = true;
+    for (const next of this.waiting.splice(0)) next();
     for (const list of Object.values(this.idle)) {
       for (const dec of list) dec.free();
       list.length = 0;
