@@ -191,6 +191,30 @@ describe('satellite over MQTT on the embedded aedes broker', () => {
     await mq.link.stop();
   });
 
+  it('an-announcement-reaches-an-mqtt-satellite-like-a-websocket-one', async () => {
+    const sat = await readyLink(stack, bedroom);
+    const frames: number[] = [];
+    sat.link.on('audio', (f) => frames.push(f.pcm.length));
+    const client = await rawClient(stack, stack.mqtt.username, stack.mqtt.password, 'announcer');
+    try {
+      await client.publishAsync(
+        'jarvis/announce',
+        JSON.stringify({ text: 'Dinner is ready', room: 'bedroom' }),
+        { qos: 1 },
+      );
+      await until(
+        () => sat.events.some((e) => e.type === 'announce' && e.text === 'Dinner is ready'),
+        15_000,
+      );
+      await until(() => sat.events.some((e) => e.type === 'audio-stop'), 15_000);
+      // The spoken words came down the satellite's audio topic.
+      expect(frames.reduce((a, b) => a + b, 0)).toBeGreaterThan(8000);
+    } finally {
+      await client.endAsync();
+      await sat.link.stop();
+    }
+  });
+
   it('reconnects-after-a-drop-with-a-freshly-signed-token', async () => {
     const link = mqttLinkFor(stack, kitchen, new Backoff(50, 100));
     let readies = 0;
