@@ -5,6 +5,7 @@ import { createOpenWakeWord, logLeds, Satellite, type WakeEngine } from '@jarvis
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Room, type Spot } from '../support/room.js';
+import { until } from '../support/until.js';
 import { linkFor, startStack, type Stack } from '../support/stack.js';
 import { concat, speak } from '../support/voices.js';
 
@@ -80,15 +81,6 @@ async function satelliteIn(
       await link.stop();
     },
   };
-}
-
-async function until(what: () => boolean, timeoutMs: number, step = 50): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (!what()) {
-    if (Date.now() > end) return false;
-    await sleep(step);
-  }
-  return true;
 }
 
 function announce(text: string, room: string): Promise<unknown> {

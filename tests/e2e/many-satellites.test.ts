@@ -10,6 +10,7 @@ import {
 } from '@jarvis/satellite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Room, type Spot } from '../support/room.js';
+import { until } from '../support/until.js';
 import { linkFor, startStack, type Stack } from '../support/stack.js';
 import { speak } from '../support/voices.js';
 
@@ -79,15 +80,6 @@ async function satelliteIn(
       await link.stop();
     },
   };
-}
-
-async function until(what: () => boolean, timeoutMs: number, step = 50): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (!what()) {
-    if (Date.now() > end) return false;
-    await sleep(step);
-  }
-  return true;
 }
 
 const standDowns = (r: Running) => r.events.filter((e) => e.type === 'stand-down').length;

@@ -29,42 +29,8 @@ const PG_BIN = '/usr/lib/postgresql/15/bin';
 
 /** A throwaway PostgreSQL 15 cluster on 127.0.0.1, owned by the postgres user, removed on stop. */
 export async function startPostgres(): Promise<RunningServer> {
-  const dir = await mkdtemp(join(tmpdir(), 'jarvis-pg-'));
-  await chmod(dir, 0o777);
-  const data = join(dir, 'data');
-  const port = await freePort();
-  const asPostgres = (cmd: string, args: string[]) =>
-    process.getuid?.() === 0
-      ? run('runuser', ['-u', 'postgres', '--', cmd, ...args])
-      : run(cmd, args);
-  await asPostgres(`${PG_BIN}/initdb`, [
-    '-D',
-    data,
-    '-U',
-    'postgres',
-    '--auth=trust',
-    '-E',
-    'UTF8',
-  ]);
-  await asPostgres(`${PG_BIN}/pg_ctl`, [
-    '-D',
-    data,
-    '-w',
-    '-l',
-    join(dir, 'log'),
-    '-o',
-    `-c listen_addresses=127.0.0.1 -p ${port} -c unix_socket_directories=${dir} -c fsync=off`,
-    'start',
-  ]);
-  return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    async stop() {
-      await asPostgres(`${PG_BIN}/pg_ctl`, ['-D', data, '-m', 'immediate', 'stop']).catch(
-        () => undefined,
-      );
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+  const pg = await startRestartablePostgres();
+  return { url: pg.url, stop: () => pg.stop() };
 }
 
 /** A real Mosquitto broker on 127.0.0.1 requiring the given user. */
