@@ -8,7 +8,7 @@ import { get } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig, startHub, type Hub } from '@jarvis/hub';
-import { HubLink, TokenSigner } from '@jarvis/satellite';
+import { HubLink, MqttLink, TokenSigner } from '@jarvis/satellite';
 import mqtt from 'mqtt';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,7 +54,7 @@ function fetchCa(url: string, ca?: string): Promise<{ status: number; body: stri
 }
 
 /** Resolves 'ready' when the link gets its welcome, else 'failed' within the time. */
-function outcome(link: HubLink, ms = 3000): Promise<'ready' | 'failed'> {
+function outcome(link: HubLink | MqttLink, ms = 3000): Promise<'ready' | 'failed'> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve('failed'), ms);
     link.once('ready', () => {
@@ -197,6 +197,44 @@ describe('TLS with a local CA', () => {
     const tofu = await run([...base('tofu', await code()), '--id', 'den-2']);
     expect(tofu.status, tofu.out).toBe(0);
     expect(tofu.out).toContain(`trusting the hub's CA on first use: ${fingerprint}`);
+  });
+
+  it('an-mqtt-satellite-that-trusts-the-ca-gets-in-over-mqtts-and-no-other', async () => {
+    const keys = await generateSatelliteKeys();
+    await hub.satellites.enroll({
+      id: 'garden',
+      name: 'Garden',
+      room: 'garden',
+      publicKey: keys.publicKeyPem,
+    });
+    const ca = await readFile(join(dir, 'tls', 'ca.crt'), 'utf8');
+    const signer = await TokenSigner.fromPem(keys.privateKeyPem, 'garden', hub.config.hubId);
+    const make = (trusted: string | undefined) =>
+      new MqttLink({
+        url: `mqtts://127.0.0.1:${hub.bus.address!.port}`,
+        ...(trusted ? { ca: trusted } : {}),
+        signer,
+        hello: {
+          satelliteId: 'garden',
+          capabilities: {
+            wakeWords: ['hey_jarvis'],
+            audioIn: { rate: 16000, width: 2, channels: 1 },
+            audioOut: true,
+            leds: false,
+          },
+        },
+        log,
+      });
+    const good = make(ca);
+    const ok = outcome(good);
+    good.start();
+    expect(await ok).toBe('ready');
+    await good.stop();
+    const bad = make(undefined);
+    const refused = outcome(bad, 1500);
+    bad.start();
+    expect(await refused).toBe('failed');
+    await bad.stop();
   });
 
   it('speaks-mqtts-on-the-embedded-broker', async () => {
