@@ -64,6 +64,17 @@ function outcome(link: HubLink | MqttLink, ms = 3000): Promise<'ready' | 'failed
   });
 }
 
+/** A satellite's hello: wake word on the satellite, speaker, no LEDs. */
+const helloOf = (satelliteId: string) => ({
+  satelliteId,
+  capabilities: {
+    wakeWords: ['hey_jarvis'],
+    audioIn: { rate: 16000, width: 2 as const, channels: 1 },
+    audioOut: true,
+    leds: false,
+  },
+});
+
 describe('TLS with a local CA', () => {
   it('serves-https-with-the-ca-it-made-and-keeps-it-across-restarts', async () => {
     expect(hub.url()).toMatch(/^https:\/\//);
@@ -98,15 +109,7 @@ describe('TLS with a local CA', () => {
         hubUrl: hub.url(),
         ...(trusted ? { ca: trusted } : {}),
         signer,
-        hello: {
-          satelliteId: 'porch',
-          capabilities: {
-            wakeWords: ['hey_jarvis'],
-            audioIn: { rate: 16000, width: 2, channels: 1 },
-            audioOut: true,
-            leds: false,
-          },
-        },
+        hello: helloOf('porch'),
         log,
       });
     const good = make(ca);
@@ -214,15 +217,7 @@ describe('TLS with a local CA', () => {
         url: `mqtts://127.0.0.1:${hub.bus.address!.port}`,
         ...(trusted ? { ca: trusted } : {}),
         signer,
-        hello: {
-          satelliteId: 'garden',
-          capabilities: {
-            wakeWords: ['hey_jarvis'],
-            audioIn: { rate: 16000, width: 2, channels: 1 },
-            audioOut: true,
-            leds: false,
-          },
-        },
+        hello: helloOf('garden'),
         log,
       });
     const good = make(ca);

@@ -38,59 +38,14 @@ export async function startMosquitto(user: {
   username: string;
   password: string;
 }): Promise<RunningServer> {
-  const dir = await mkdtemp(join(tmpdir(), 'jarvis-mqtt-'));
-  // Run as root, mosquitto drops to its own user, which must still read the password file.
-  await chmod(dir, 0o755);
-  const port = await freePort();
-  const passwd = join(dir, 'passwd');
-  await writeFile(passwd, '');
-  await run('mosquitto_passwd', ['-b', passwd, user.username, user.password]);
-  await chmod(passwd, 0o644);
-  const conf = join(dir, 'mosquitto.conf');
-  await writeFile(
-    conf,
-    `listener ${port} 127.0.0.1\nallow_anonymous false\npassword_file ${passwd}\npersistence false\n`,
-  );
-  const child = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
-  await waitForPort(port);
-  return {
-    url: `mqtt://127.0.0.1:${port}`,
-    async stop() {
-      child.kill('SIGTERM');
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+  const broker = await startRestartableMosquitto(user);
+  return { url: broker.url, stop: () => broker.stop() };
 }
 
 /** A real Redis server on 127.0.0.1 with a password (Debian redis-server), nothing on disk. */
 export async function startRedis(password: string): Promise<RunningServer> {
-  const port = await freePort();
-  const child = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--requirepass',
-      password,
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-    ],
-    { stdio: 'ignore' },
-  );
-  await waitForPort(port);
-  return {
-    url: `redis://:${encodeURIComponent(password)}@127.0.0.1:${port}`,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  const redis = await startRestartableRedis(password);
+  return { url: redis.url, stop: () => redis.stop() };
 }
 
 async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
@@ -205,6 +160,7 @@ export async function startRestartableMosquitto(user: {
   password: string;
 }): Promise<RestartableServer> {
   const dir = await mkdtemp(join(tmpdir(), 'jarvis-mqtt-'));
+  // Run as root, mosquitto drops to its own user, which must still read the password file.
   await chmod(dir, 0o755);
   const port = await freePort();
   const passwd = join(dir, 'passwd');
