@@ -127,14 +127,17 @@ export class PocketsphinxStt implements SttEngine {
     return dec;
   }
 
-  /** Resolves once a decoder of `kind` may be taken (or the session ended meanwhile). */
-  private async vacancy(kind: DecoderKind, signal: AbortSignal): Promise<void> {
-    while (this.busyOf[kind] >= MAX_BUSY && !signal.aborted && !this.closed) {
-      await new Promise<void>((resolve) => {
-        this.waiting.push(resolve);
-        signal.addEventListener('abort', () => resolve(), { once: true });
-      });
-    }
+  /** Decoders for an utterance of `kind` may be taken now (with a grammar, its scorer too). */
+  private free(kind: DecoderKind): boolean {
+    return this.busyOf[kind] < MAX_BUSY && (kind !== 'grammar' || this.busyOf.scorer < MAX_BUSY);
+  }
+
+  /** Resolves when a decoder is released (or the session ends meanwhile). */
+  private released(signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.waiting.push(resolve);
+      signal.addEventListener('abort', () => resolve(), { once: true });
+    });
   }
 
   private newGeneralDecoder(kind: 'general' | 'scorer'): Decoder {
@@ -167,8 +170,11 @@ export class PocketsphinxStt implements SttEngine {
 
   async *transcribe(audio: AsyncIterable<AudioChunk>, ctx: EngineContext): AsyncIterable<SttEvent> {
     const kind = this.grammar === undefined ? 'general' : 'grammar';
-    await this.vacancy(kind, ctx.signal);
-    if (kind === 'grammar') await this.vacancy('scorer', ctx.signal);
+    // Checked and taken with no await between: a burst cannot all slip past the cap at once.
+    while (!this.free(kind)) {
+      if (ctx.signal.aborted || this.closed) return;
+      await this.released(ctx.signal);
+    }
     if (ctx.signal.aborted) return;
     const dec = this.acquire(kind);
     // With a grammar, the general model decodes the same audio alongside: its score is one of
